@@ -1,0 +1,321 @@
+#include "posix_os.hpp"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "posix_address.hpp"
+
+namespace lsock {
+
+Os& system_os() {
+    static posix::PosixOs os;
+    return os;
+}
+
+namespace posix {
+
+namespace {
+
+IoResult io_result(ssize_t n) {
+    if (n < 0) return {0, errno};
+    return {std::size_t(n), 0};
+}
+
+int result(int rc) { return rc < 0 ? errno : 0; }
+
+int native_type(SocketType type) {
+    switch (type) {
+        case SocketType::Stream: return SOCK_STREAM;
+        case SocketType::Datagram: return SOCK_DGRAM;
+        case SocketType::Raw: return SOCK_RAW;
+        default: return 0;
+    }
+}
+
+SocketType from_native_type(int type) {
+    switch (type) {
+        case SOCK_STREAM: return SocketType::Stream;
+        case SOCK_DGRAM: return SocketType::Datagram;
+        case SOCK_RAW: return SocketType::Raw;
+        default: return SocketType::Any;
+    }
+}
+
+struct NativeOption {
+    int level;
+    int name;
+};
+
+NativeOption native_option(SocketOption option) {
+    switch (option) {
+        case SocketOption::ReuseAddr: return {SOL_SOCKET, SO_REUSEADDR};
+        case SocketOption::ReusePort: return {SOL_SOCKET, SO_REUSEPORT};
+        case SocketOption::KeepAlive: return {SOL_SOCKET, SO_KEEPALIVE};
+        case SocketOption::NoDelay: return {IPPROTO_TCP, TCP_NODELAY};
+        case SocketOption::Broadcast: return {SOL_SOCKET, SO_BROADCAST};
+        case SocketOption::ReceiveBuffer: return {SOL_SOCKET, SO_RCVBUF};
+        case SocketOption::SendBuffer: return {SOL_SOCKET, SO_SNDBUF};
+        case SocketOption::Linger: return {SOL_SOCKET, SO_LINGER};
+        case SocketOption::Error: return {SOL_SOCKET, SO_ERROR};
+    }
+    return {SOL_SOCKET, 0};
+}
+
+ResolveError from_gai_error(int code) {
+    switch (code) {
+        case 0: return ResolveError::None;
+        case EAI_NONAME:
+#ifdef EAI_NODATA
+        case EAI_NODATA:
+#endif
+            return ResolveError::NotFound;
+        case EAI_AGAIN: return ResolveError::TryAgain;
+        case EAI_BADFLAGS: return ResolveError::BadFlags;
+        case EAI_FAMILY:
+#ifdef EAI_ADDRFAMILY
+        case EAI_ADDRFAMILY:
+#endif
+            return ResolveError::BadFamily;
+        case EAI_SOCKTYPE:
+        case EAI_SERVICE: return ResolveError::BadSocktype;
+        case EAI_MEMORY: return ResolveError::Memory;
+        default: return ResolveError::Failed;
+    }
+}
+
+int native_flags(int flags) {
+    int native = 0;
+    if (flags & kResolvePassive) native |= AI_PASSIVE;
+    if (flags & kResolveCanonName) native |= AI_CANONNAME;
+    if (flags & kResolveNumericHost) native |= AI_NUMERICHOST;
+    if (flags & kResolveNumericServ) native |= AI_NUMERICSERV;
+    if (flags & kResolveAll) native |= AI_ALL;
+    if (flags & kResolveV4Mapped) native |= AI_V4MAPPED;
+    if (flags & kResolveAddrConfig) native |= AI_ADDRCONFIG;
+    return native;
+}
+
+}  // namespace
+
+int PosixOs::open_socket(Family family, SocketType type, int protocol, Fd* out) {
+    int fd = ::socket(to_native_family(family), native_type(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    if (fd < 0) return errno;
+    *out = fd;
+    return 0;
+}
+
+int PosixOs::close(Fd fd) {
+    // Linux releases the descriptor even when close reports EINTR: never retry.
+    return result(::close(fd));
+}
+
+int PosixOs::bind(Fd fd, const Address& address) {
+    sockaddr_storage native;
+    socklen_t length = to_sockaddr(address, &native);
+    if (!length) return address.family == Family::Unix ? ENAMETOOLONG : EAFNOSUPPORT;
+    return result(::bind(fd, reinterpret_cast<sockaddr*>(&native), length));
+}
+
+int PosixOs::listen(Fd fd, int backlog) { return result(::listen(fd, backlog)); }
+
+int PosixOs::connect(Fd fd, const Address& address) {
+    sockaddr_storage native;
+    socklen_t length = to_sockaddr(address, &native);
+    if (!length) return address.family == Family::Unix ? ENAMETOOLONG : EAFNOSUPPORT;
+    int rc;
+    do rc = ::connect(fd, reinterpret_cast<sockaddr*>(&native), length);
+    while (rc < 0 && errno == EINTR);
+    return result(rc);
+}
+
+int PosixOs::finish_connect(Fd fd) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return errno;
+    if (error) return error;
+    // SO_ERROR is 0 both when connected and while still connecting.
+    sockaddr_storage peer;
+    socklen_t peer_length = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) return 0;
+    return errno == ENOTCONN ? EINPROGRESS : errno;
+}
+
+int PosixOs::accept(Fd fd, Fd* out, Address* peer) {
+    sockaddr_storage native;
+    socklen_t length = sizeof native;
+    int accepted;
+    do accepted = ::accept4(fd, reinterpret_cast<sockaddr*>(&native), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (accepted < 0 && errno == EINTR);
+    if (accepted < 0) return errno;
+    *out = accepted;
+    if (peer) *peer = from_sockaddr(reinterpret_cast<sockaddr*>(&native), length);
+    return 0;
+}
+
+// MSG_NOSIGNAL: a peer that went away gives EPIPE here instead of a SIGPIPE
+// that would kill the process, and the process-wide disposition stays as the
+// program set it.
+IoResult PosixOs::send(Fd fd, const void* data, std::size_t size) {
+    return io_result(::send(fd, data, size, MSG_NOSIGNAL));
+}
+
+IoResult PosixOs::send_to(Fd fd, const void* data, std::size_t size, const Address& to) {
+    sockaddr_storage native;
+    socklen_t length = to_sockaddr(to, &native);
+    if (!length) return {0, to.family == Family::Unix ? ENAMETOOLONG : EAFNOSUPPORT};
+    return io_result(::sendto(fd, data, size, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&native), length));
+}
+
+IoResult PosixOs::receive(Fd fd, void* buffer, std::size_t size) { return io_result(::recv(fd, buffer, size, 0)); }
+
+IoResult PosixOs::receive_from(Fd fd, void* buffer, std::size_t size, Address* from) {
+    sockaddr_storage native;
+    socklen_t length = sizeof native;
+    ssize_t n = ::recvfrom(fd, buffer, size, 0, reinterpret_cast<sockaddr*>(&native), &length);
+    if (n < 0) return {0, errno};
+    if (from) *from = length ? from_sockaddr(reinterpret_cast<sockaddr*>(&native), length) : Address{};
+    return {std::size_t(n), 0};
+}
+
+int PosixOs::shutdown(Fd fd, ShutdownHow how) {
+    int native = how == ShutdownHow::Read ? SHUT_RD : how == ShutdownHow::Write ? SHUT_WR : SHUT_RDWR;
+    return result(::shutdown(fd, native));
+}
+
+int PosixOs::set_option(Fd fd, SocketOption option, int value) {
+    NativeOption native = native_option(option);
+    if (option == SocketOption::Error) return ENOPROTOOPT;
+    if (option == SocketOption::Linger) {
+        linger l{value >= 0 ? 1 : 0, value >= 0 ? value : 0};
+        return result(::setsockopt(fd, native.level, native.name, &l, sizeof l));
+    }
+    return result(::setsockopt(fd, native.level, native.name, &value, sizeof value));
+}
+
+int PosixOs::get_option(Fd fd, SocketOption option, int* value) {
+    NativeOption native = native_option(option);
+    if (option == SocketOption::Linger) {
+        linger l{};
+        socklen_t length = sizeof l;
+        if (::getsockopt(fd, native.level, native.name, &l, &length) < 0) return errno;
+        *value = l.l_onoff ? l.l_linger : -1;
+        return 0;
+    }
+    socklen_t length = sizeof *value;
+    return result(::getsockopt(fd, native.level, native.name, value, &length));
+}
+
+int PosixOs::local_address(Fd fd, Address* out) {
+    sockaddr_storage native;
+    socklen_t length = sizeof native;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&native), &length) < 0) return errno;
+    *out = from_sockaddr(reinterpret_cast<sockaddr*>(&native), length);
+    return 0;
+}
+
+int PosixOs::peer_address(Fd fd, Address* out) {
+    sockaddr_storage native;
+    socklen_t length = sizeof native;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&native), &length) < 0) return errno;
+    *out = from_sockaddr(reinterpret_cast<sockaddr*>(&native), length);
+    return 0;
+}
+
+ResolveError PosixOs::resolve(const char* host, const char* service, const ResolveHints& hints,
+                              std::vector<ResolvedAddress>* out) {
+    addrinfo native_hints{};
+    native_hints.ai_family = to_native_family(hints.family);
+    native_hints.ai_socktype = native_type(hints.type);
+    native_hints.ai_protocol = hints.protocol;
+    native_hints.ai_flags = native_flags(hints.flags);
+    addrinfo* list = nullptr;
+    int code = ::getaddrinfo(host, service, &native_hints, &list);
+    if (code != 0) {
+        if (list) ::freeaddrinfo(list);
+        return from_gai_error(code);
+    }
+    for (addrinfo* entry = list; entry; entry = entry->ai_next) {
+        Family family = from_native_family(entry->ai_family);
+        if (family == Family::Unspec) continue;
+        ResolvedAddress resolved;
+        resolved.family = family;
+        resolved.type = from_native_type(entry->ai_socktype);
+        resolved.protocol = entry->ai_protocol;
+        resolved.address = from_sockaddr(entry->ai_addr, entry->ai_addrlen);
+        if (entry->ai_canonname) resolved.canonical_name = entry->ai_canonname;
+        out->push_back(std::move(resolved));
+    }
+    ::freeaddrinfo(list);
+    return ResolveError::None;
+}
+
+std::string PosixOs::resolve_error_message(ResolveError error) {
+    switch (error) {
+        case ResolveError::None: return "Success";
+        case ResolveError::NotFound: return ::gai_strerror(EAI_NONAME);
+        case ResolveError::TryAgain: return ::gai_strerror(EAI_AGAIN);
+        case ResolveError::BadFlags: return ::gai_strerror(EAI_BADFLAGS);
+        case ResolveError::BadFamily: return ::gai_strerror(EAI_FAMILY);
+        case ResolveError::BadSocktype: return ::gai_strerror(EAI_SOCKTYPE);
+        case ResolveError::Memory: return ::gai_strerror(EAI_MEMORY);
+        default: return ::gai_strerror(EAI_FAIL);
+    }
+}
+
+std::string PosixOs::error_message(int error) {
+    char text[256];
+    // The GNU strerror_r may return a static string instead of filling `text`.
+    return ::strerror_r(error, text, sizeof text);
+}
+
+int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {
+    // poll(2), not select(2): no FD_SETSIZE limit, one call, no state to keep
+    // in sync with descriptors that close between calls. The sock module's
+    // long-lived interest sets use epoll instead.
+    std::vector<pollfd> fds(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        fds[i].fd = items[i].fd;
+        fds[i].events = short((items[i].events & kReadable ? POLLIN : 0) | (items[i].events & kWritable ? POLLOUT : 0));
+        items[i].revents = 0;
+    }
+    for (;;) {
+        int timeout_ms = -1;
+        if (deadline != kNoDeadline) {
+            double left = deadline - now();
+            if (left <= 0) timeout_ms = 0;
+            else timeout_ms = left > 2e6 ? 2000000000 : int(std::ceil(left * 1000));
+        }
+        int n = ::poll(fds.data(), fds.size(), timeout_ms);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) {
+            if (timeout_ms != 0 && now() < deadline) continue;  // woke a hair early
+            return ETIMEDOUT;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            short r = fds[i].revents;
+            items[i].revents = (r & POLLIN ? kReadable : 0u) | (r & POLLOUT ? kWritable : 0u) |
+                               (r & POLLHUP ? kHangup : 0u) | (r & (POLLERR | POLLNVAL) ? kFailed : 0u);
+        }
+        return 0;
+    }
+}
+
+double PosixOs::now() {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace posix
+}  // namespace lsock

@@ -1,0 +1,56 @@
+#include "core/receive_buffer.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace lsock {
+
+ReceiveBuffer::~ReceiveBuffer() { std::free(storage_); }
+
+char* ReceiveBuffer::prepare(std::size_t min_free) {
+    if (capacity_ - end_ >= min_free) return storage_ + end_;
+    std::size_t used = size();
+    // Slide the live bytes to the front when that alone makes the room and
+    // the move is small next to what the caller is about to receive.
+    if (begin_ > 0 && capacity_ - used >= min_free) {
+        std::memmove(storage_, storage_ + begin_, used);
+        begin_ = 0;
+        end_ = used;
+        return storage_ + end_;
+    }
+    std::size_t wanted = used + min_free;
+    std::size_t capacity = capacity_ ? capacity_ : 4096;
+    while (capacity < wanted) capacity *= 2;
+    char* grown = static_cast<char*>(std::malloc(capacity));
+    if (!grown) return nullptr;  // the caller reports ENOMEM; no exception may reach Lua
+    if (used) std::memcpy(grown, storage_ + begin_, used);
+    std::free(storage_);
+    storage_ = grown;
+    capacity_ = capacity;
+    begin_ = 0;
+    end_ = used;
+    return storage_ + end_;
+}
+
+void ReceiveBuffer::consume(std::size_t count) {
+    begin_ += count < size() ? count : size();
+    if (begin_ == end_) begin_ = end_ = 0;
+}
+
+void ReceiveBuffer::shrink_if_idle(std::size_t keep) {
+    if (!empty() || capacity_ <= keep) return;
+    std::free(storage_);
+    storage_ = nullptr;
+    capacity_ = begin_ = end_ = 0;
+}
+
+std::size_t ReceiveBuffer::find(std::string_view pattern, std::size_t from) const {
+    if (pattern.empty()) return from <= size() ? from : npos;
+    if (from >= size() || size() - from < pattern.size()) return npos;
+    // memmem (two-way search) is linear and handles repeated prefixes such
+    // as "aab" in "aaab" without the backtracking bugs of a naive scan.
+    const void* hit = memmem(data() + from, size() - from, pattern.data(), pattern.size());
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - data()) : npos;
+}
+
+}  // namespace lsock

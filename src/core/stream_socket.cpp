@@ -1,0 +1,106 @@
+#include "core/stream_socket.hpp"
+
+#include <cerrno>
+
+namespace lsock {
+
+namespace {
+// How much one receive asks the Os for: big enough that bulk transfers make
+// few calls, small enough that an idle socket's buffer stays cheap.
+constexpr std::size_t kReceiveChunk = 64 * 1024;
+}  // namespace
+
+Step StreamSocket::connect(const Address& address) {
+    if (connecting_) {
+        int error = os().finish_connect(fd());
+        if (error == EINPROGRESS) return Step::blocked(kWritable);
+        connecting_ = false;
+        return error ? Step::failed(error) : Step::done();
+    }
+    if (int error = open(address.family)) return Step::failed(error);
+    int error = os().connect(fd(), address);
+    if (error == EINPROGRESS || error == EAGAIN) {
+        connecting_ = true;
+        return Step::blocked(kWritable);
+    }
+    if (error == EISCONN) return Step::done();
+    return error ? Step::failed(error) : Step::done();
+}
+
+int StreamSocket::listen(int backlog) {
+    // Listening before bind is legal (the OS picks a port): make the socket.
+    if (int error = open(family() == Family::Unspec ? Family::Inet : family())) return error;
+    return os().listen(fd(), backlog);
+}
+
+Step StreamSocket::accept(Fd* accepted, Address* peer) {
+    if (int error = has_descriptor()) return Step::failed(error);
+    int error = os().accept(fd(), accepted, peer);
+    if (error == EAGAIN || error == EWOULDBLOCK) return Step::blocked(kReadable);
+    // A connection that died in the backlog is the next one's business.
+    if (error == ECONNABORTED) return Step::blocked(kReadable);
+    return error ? Step::failed(error) : Step::done();
+}
+
+Step StreamSocket::send(const char* data, std::size_t size, std::size_t* sent) {
+    if (int error = has_descriptor()) return Step::failed(error);
+    while (*sent < size) {
+        IoResult r = os().send(fd(), data + *sent, size - *sent);
+        if (r.error == EAGAIN || r.error == EWOULDBLOCK) return Step::blocked(kWritable);
+        if (r.error == EINTR) continue;
+        if (!r.ok()) return Step::failed(r.error);
+        *sent += r.bytes;
+    }
+    return Step::done();
+}
+
+Step StreamSocket::fill() {
+    if (end_of_stream_) return Step::failed(kErrorClosed);
+    if (receive_error_) return Step::failed(receive_error_);
+    if (int error = has_descriptor()) return Step::failed(error);
+    char* space = buffer_.prepare(kReceiveChunk);
+    if (!space) return Step::failed(ENOMEM);
+    for (;;) {
+        IoResult r = os().receive(fd(), space, buffer_.free_space());
+        if (r.error == EINTR) continue;
+        if (r.error == EAGAIN || r.error == EWOULDBLOCK) return Step::blocked(kReadable);
+        if (!r.ok()) {
+            receive_error_ = r.error;
+            return Step::failed(r.error);
+        }
+        if (r.bytes == 0) {
+            end_of_stream_ = true;
+            return Step::failed(kErrorClosed);
+        }
+        buffer_.commit(r.bytes);
+        return Step::done();
+    }
+}
+
+Step StreamSocket::read_exact(std::size_t size) {
+    while (buffer_.size() < size) {
+        Step step = fill();
+        if (!step.is_done()) return step;
+    }
+    return Step::done();
+}
+
+Step StreamSocket::read_any() {
+    if (!buffer_.empty()) return Step::done();
+    return fill();
+}
+
+Step StreamSocket::read_until(std::string_view pattern, std::size_t* scan_from, std::size_t* found) {
+    for (;;) {
+        std::size_t at = buffer_.find(pattern, *scan_from);
+        if (at != ReceiveBuffer::npos) {
+            *found = at;
+            return Step::done();
+        }
+        *scan_from = buffer_.resume_point(pattern.size());
+        Step step = fill();
+        if (!step.is_done()) return step;
+    }
+}
+
+}  // namespace lsock

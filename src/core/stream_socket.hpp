@@ -1,0 +1,54 @@
+// A TCP or unix stream socket: connect, listen/accept, and reads that go
+// through the receive buffer so `read`, `readany` and `readuntil` can mix
+// freely without losing a byte.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/receive_buffer.hpp"
+#include "core/socket_base.hpp"
+
+namespace lsock {
+
+class StreamSocket : public SocketBase {
+public:
+    StreamSocket(Os& os, Family family) : SocketBase(os, SocketType::Stream, family) {}
+    StreamSocket(Os& os, Family family, Fd accepted) : SocketBase(os, SocketType::Stream, family, accepted) {}
+
+    // Starts or continues a connect. Blocked(kWritable) while the handshake
+    // runs. Call again with the same address after the wait.
+    Step connect(const Address& address);
+    bool connecting() const { return connecting_; }
+    // Forgets a connect in progress (the caller gave up on it).
+    void abandon_connect() { connecting_ = false; }
+
+    int listen(int backlog);
+    Step accept(Fd* accepted, Address* peer);
+
+    // Sends data[*sent..size); advances *sent as bytes go out.
+    Step send(const char* data, std::size_t size, std::size_t* sent);
+
+    ReceiveBuffer& buffer() { return buffer_; }
+    const ReceiveBuffer& buffer() const { return buffer_; }
+    bool has_buffered_data() const { return !buffer_.empty(); }
+
+    // Done once the buffer holds at least `size` bytes.
+    Step read_exact(std::size_t size);
+    // Done once the buffer holds anything.
+    Step read_any();
+    // Done once `pattern` is in the buffer; *found is its position.
+    // *scan_from carries the search position across waits (start it at 0).
+    Step read_until(std::string_view pattern, std::size_t* scan_from, std::size_t* found);
+
+private:
+    // Receives once into the buffer. Failed(kErrorClosed) at end of stream.
+    Step fill();
+
+    ReceiveBuffer buffer_;
+    bool connecting_ = false;
+    bool end_of_stream_ = false;
+    int receive_error_ = 0;  // a reset seen while filling, reported after buffered bytes
+};
+
+}  // namespace lsock

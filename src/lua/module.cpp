@@ -1,0 +1,13 @@
+// Entry points that Lua's require finds in lsock.so.
+#include "lsock/os.hpp"
+#include "lua/socket_module.hpp"
+
+extern "C" {
+
+// require "socket" (through lua/socket.lua): sockets on the real kernel.
+LUALIB_API int luaopen_lsock_socket(lua_State* L) {
+    lsock::lua::push_socket_module(L, lsock::system_os(), 0);
+    return 1;
+}
+
+}

@@ -1,0 +1,286 @@
+// Methods of stream sockets (TCP and unix stream). Each blocking method is
+// an entry that checks arguments and lays out its stack slots, plus an
+// attempt that run_blocking calls until it finishes (see blocking_call.hpp).
+#include <cerrno>
+
+#include "lua/blocking_call.hpp"
+#include "lua/socket_object.hpp"
+
+namespace lsock::lua {
+
+namespace {
+
+StreamSocket& stream_at(lua_State* L, int index) { return static_cast<TcpObject*>(lua_touserdata(L, index))->socket; }
+
+// Shared by every attempt that found the socket not ready: wait for `events`
+// unless the call's deadline (in slot `deadline_slot`) has passed.
+int wait_or_time_out(lua_State* L, StreamSocket& socket, unsigned events, int deadline_slot, Wait* wait) {
+    double deadline = deadline_at(L, deadline_slot);
+    if (socket.os().now() >= deadline) return 0;
+    wait->on(socket.fd(), events, deadline);
+    return kWouldBlock;
+}
+
+// Hands out everything buffered as the `partial` of a failed read, so no
+// byte that arrived is lost to the caller.
+int push_read_failure(lua_State* L, StreamSocket& socket, int error) {
+    push_failure(L, socket.os(), error);
+    ReceiveBuffer& buffer = socket.buffer();
+    lua_pushlstring(L, buffer.data(), buffer.size());
+    buffer.consume(buffer.size());
+    return 3;
+}
+
+// connect: [1] socket [2] host [3] port [4] candidates [5] index [6] deadline
+int attempt_connect(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, 1);
+    const std::vector<Address>& candidates = address_list(L, 4);
+    for (;;) {
+        std::size_t index = std::size_t(lua_tointeger(L, 5));
+        Step step = socket.connect(candidates[index]);
+        if (step.is_done()) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+        if (step.is_blocked()) {
+            if (wait_or_time_out(L, socket, step.events, 6, wait) == kWouldBlock) return kWouldBlock;
+            // A non-blocking caller polls the connect later (select for
+            // writable, then connect again); anyone else gave up on it.
+            if (socket.timeout() != 0) socket.close();
+            return push_failure(L, socket.os(), kErrorTimeout);
+        }
+        if (index + 1 < candidates.size() && socket.reopen(candidates[index + 1].family) == 0) {
+            lua_pushinteger(L, lua_Integer(index + 1));
+            lua_replace(L, 5);
+            continue;
+        }
+        // After a failed connect the socket is closed (SPEC).
+        socket.close();
+        return push_failure(L, socket.os(), step.error);
+    }
+}
+const AttemptRef kConnect{attempt_connect};
+
+int tcp_connect(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    lua_settop(L, 3);
+    if (socket.closed()) return push_failure(L, socket.os(), kErrorClosed);
+    if (!socket.connecting()) {
+        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false)) {
+            socket.close();
+            return failed;
+        }
+    } else {
+        // A second connect after a non-blocking one finishes that one.
+        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false)) return failed;
+    }
+    lua_pushinteger(L, 0);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kConnect);
+}
+
+int tcp_listen(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    lua_Integer backlog = luaL_optinteger(L, 2, 128);
+    luaL_argcheck(L, backlog >= 0, 2, "backlog must not be negative");
+    if (int error = socket.listen(int(backlog > 65535 ? 65535 : backlog))) return push_failure(L, socket.os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// accept: [1] socket [2] deadline
+int attempt_accept(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, 1);
+    Fd accepted = kNoFd;
+    Step step = socket.accept(&accepted, nullptr);
+    if (step.is_blocked()) {
+        if (wait_or_time_out(L, socket, step.events, 2, wait) == kWouldBlock) return kWouldBlock;
+        return push_failure(L, socket.os(), kErrorTimeout);
+    }
+    if (step.is_failed()) return push_failure(L, socket.os(), step.error);
+    lua_getuservalue(L, 1);  // the listener's module environment
+    TcpObject* client = new_tcp(L, -1, socket.family(), accepted);
+    client->socket.set_timeout(socket.timeout());  // accepted sockets inherit the timeout
+    return 1;
+}
+const AttemptRef kAccept{attempt_accept};
+
+int tcp_accept(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    lua_settop(L, 1);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kAccept);
+}
+
+// write: [1] socket [2] data [3] sent [4] deadline
+int attempt_write(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, 1);
+    std::size_t size = 0;
+    const char* data = lua_tolstring(L, 2, &size);
+    std::size_t sent = std::size_t(lua_tointeger(L, 3));
+    Step step = socket.send(data, size, &sent);
+    lua_pushinteger(L, lua_Integer(sent));
+    lua_replace(L, 3);
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(sent));
+        return 1;
+    }
+    int error = step.error;
+    if (step.is_blocked()) {
+        if (wait_or_time_out(L, socket, step.events, 4, wait) == kWouldBlock) return kWouldBlock;
+        error = kErrorTimeout;
+    }
+    push_failure(L, socket.os(), error);
+    lua_pushinteger(L, lua_Integer(sent));
+    return 3;
+}
+const AttemptRef kWrite{attempt_write};
+
+int tcp_write(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    if (socket.closed()) {
+        push_failure(L, socket.os(), kErrorClosed);
+        lua_pushinteger(L, 0);
+        return 3;
+    }
+    lua_pushinteger(L, 0);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kWrite);
+}
+
+// read: [1] socket [2] size [3] deadline
+int attempt_read(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, 1);
+    std::size_t size = std::size_t(lua_tointeger(L, 2));
+    Step step = socket.read_exact(size);
+    if (step.is_done()) {
+        lua_pushlstring(L, socket.buffer().data(), size);
+        socket.buffer().consume(size);
+        return 1;
+    }
+    int error = step.error;
+    if (step.is_blocked()) {
+        if (wait_or_time_out(L, socket, step.events, 3, wait) == kWouldBlock) return kWouldBlock;
+        error = kErrorTimeout;
+    }
+    return push_read_failure(L, socket, error);
+}
+const AttemptRef kRead{attempt_read};
+
+int tcp_read(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    lua_Integer size = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, size >= 0, 2, "size must not be negative");
+    lua_settop(L, 2);
+    if (socket.closed()) return push_read_failure(L, socket, kErrorClosed);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kRead);
+}
+
+// readany: [1] socket [2] max [3] deadline
+int attempt_readany(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, 1);
+    std::size_t max = std::size_t(lua_tointeger(L, 2));
+    Step step = socket.read_any();
+    if (step.is_done()) {
+        std::size_t size = socket.buffer().size() < max ? socket.buffer().size() : max;
+        lua_pushlstring(L, socket.buffer().data(), size);
+        socket.buffer().consume(size);
+        return 1;
+    }
+    int error = step.error;
+    if (step.is_blocked()) {
+        if (wait_or_time_out(L, socket, step.events, 3, wait) == kWouldBlock) return kWouldBlock;
+        error = kErrorTimeout;
+    }
+    return push_failure(L, socket.os(), error);
+}
+const AttemptRef kReadAny{attempt_readany};
+
+int tcp_readany(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    lua_Integer max = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, max > 0, 2, "max must be positive");
+    lua_settop(L, 2);
+    if (socket.closed()) return push_failure(L, socket.os(), kErrorClosed);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kReadAny);
+}
+
+// readuntil iterator: upvalues socket, pattern, inclusive;
+// slots [1] scan position [2] deadline
+int attempt_readuntil(lua_State* L, Wait* wait) {
+    StreamSocket& socket = stream_at(L, lua_upvalueindex(1));
+    std::size_t pattern_size = 0;
+    const char* pattern = lua_tolstring(L, lua_upvalueindex(2), &pattern_size);
+    std::size_t scan_from = std::size_t(lua_tointeger(L, 1));
+    std::size_t found = 0;
+    Step step = socket.read_until({pattern, pattern_size}, &scan_from, &found);
+    lua_pushinteger(L, lua_Integer(scan_from));
+    lua_replace(L, 1);
+    if (step.is_done()) {
+        bool inclusive = lua_toboolean(L, lua_upvalueindex(3));
+        lua_pushlstring(L, socket.buffer().data(), inclusive ? found + pattern_size : found);
+        socket.buffer().consume(found + pattern_size);
+        return 1;
+    }
+    int error = step.error;
+    if (step.is_blocked()) {
+        if (wait_or_time_out(L, socket, step.events, 2, wait) == kWouldBlock) return kWouldBlock;
+        error = kErrorTimeout;
+    }
+    return push_read_failure(L, socket, error);
+}
+const AttemptRef kReadUntil{attempt_readuntil};
+
+int readuntil_next(lua_State* L) {
+    StreamSocket& socket = stream_at(L, lua_upvalueindex(1));
+    lua_settop(L, 0);
+    if (socket.closed()) return push_read_failure(L, socket, kErrorClosed);
+    lua_pushinteger(L, 0);
+    push_deadline(L, socket.call_deadline());
+    return run_blocking(L, socket.os(), kReadUntil);
+}
+
+int tcp_readuntil(lua_State* L) {
+    check_tcp(L, 1);
+    std::size_t pattern_size = 0;
+    luaL_checklstring(L, 2, &pattern_size);
+    luaL_argcheck(L, pattern_size > 0, 2, "pattern must not be empty");
+    lua_settop(L, 3);
+    lua_pushboolean(L, lua_toboolean(L, 3));
+    lua_replace(L, 3);
+    lua_pushcclosure(L, readuntil_next, 3);
+    return 1;
+}
+
+int tcp_shutdown(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    ShutdownHow how;
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        lua_Integer value = lua_tointeger(L, 2);
+        luaL_argcheck(L, value >= 0 && value <= 2, 2, "SHUT_RD, SHUT_WR or SHUT_RDWR expected");
+        how = ShutdownHow(value);
+    } else {
+        static const char* const names[] = {"r", "w", "rw", nullptr};
+        how = ShutdownHow(luaL_checkoption(L, 2, nullptr, names));
+    }
+    if (int error = socket.shutdown(how)) return push_failure(L, socket.os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+}  // namespace
+
+void register_tcp_methods(lua_State* L) {
+    static const luaL_Reg methods[] = {
+        {"connect", tcp_connect}, {"listen", tcp_listen},       {"accept", tcp_accept},
+        {"write", tcp_write},     {"read", tcp_read},           {"readany", tcp_readany},
+        {"readuntil", tcp_readuntil}, {"shutdown", tcp_shutdown}, {nullptr, nullptr},
+    };
+    luaL_setfuncs(L, methods, 0);
+}
+
+}  // namespace lsock::lua
