@@ -1,0 +1,16 @@
+# Installs what the build and the tests need from Debian's packages, quietly
+# and only what is missing. Sourced by tools/run-example.sh and tools/test.sh.
+lsock_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+LSOCK_BUILD_PACKAGES=(cmake g++ make lua5.2 liblua5.2-dev)
+LSOCK_TEST_PACKAGES=(catch2 lua-busted python3)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: the Catch2 tests (ctest) and the
+# busted specs on each kernel, first in a plain -Werror build, then again
+# under AddressSanitizer + UndefinedBehaviorSanitizer. Ends with one line
+# "N passed, M failed" over everything it ran; exits non-zero on a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. tools/deps.sh
+lsock_install "${LSOCK_BUILD_PACKAGES[@]}" "${LSOCK_TEST_PACKAGES[@]}" || exit 1
+
+jobs=$(nproc)
+passed=0
+failed=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+count() { # count PASSED FAILED LABEL
+  passed=$((passed + $1)); failed=$((failed + $2))
+  echo "-- $3: $1 passed, $2 failed"
+}
+
+build() { # build DIR [cmake options...]
+  local dir=$1; shift
+  echo "== build $dir $*"
+  if ! { cmake -S . -B "$dir" -DLSOCK_WERROR=ON "$@" >"$log/cmake" &&
+         cmake --build "$dir" -j"$jobs" >"$log/build" 2>&1; }; then
+    cat "$log/cmake" "$log/build" 2>/dev/null | tail -50
+    count 0 1 "build $dir"
+    return 1
+  fi
+}
+
+run_ctest() { # run_ctest DIR LABEL
+  echo "== ctest: $2"
+  ctest --test-dir "$1" -j"$jobs" --output-on-failure --timeout 300 2>&1 | tee "$log/ctest" |
+    grep -E "tests passed|tests failed|\*\*\*Failed|\*\*\*Timeout|Exception|Error" | head -40
+  local line total bad
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$log/ctest" | tail -1)
+  if [ -z "$line" ]; then count 0 1 "ctest $2 (no summary)"; return; fi
+  bad=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  count $((total - bad)) "$bad" "ctest $2"
+}
+
+run_busted() { # run_busted BUILD_DIR KERNEL LABEL [env...]
+  local dir=$1 kernel=$2 label=$3; shift 3
+  echo "== busted: $label"
+  env "$@" LSOCK_KERNEL="$kernel" LUA_PATH="$PWD/$dir/?.lua;./?.lua;./?/init.lua;;" LUA_CPATH="$PWD/$dir/?.so;;" \
+    timeout 900 lua5.2 /usr/bin/busted --no-auto-insulate -o utfTerminal spec/lua 2>&1 | tee "$log/busted" |
+    grep -vE "^[●◼⬒○ ]*$" | tail -60
+  local line ok bad errors
+  line=$(grep -E "[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending" "$log/busted" | tail -1)
+  if [ -z "$line" ]; then count 0 1 "busted $label (no summary)"; return; fi
+  ok=$(sed -E 's/^[^0-9]*([0-9]+) success.*/\1/' <<<"$line")
+  bad=$(sed -E 's/.* ([0-9]+) failures? .*/\1/' <<<"$line")
+  errors=$(sed -E 's/.* ([0-9]+) errors? .*/\1/' <<<"$line")
+  count "$ok" $((bad + errors)) "busted $label"
+}
+
+kernels() { # the kernels the specs run on
+  echo loopback
+  [ -f spec/support/sim.lua ] && echo sim
+}
+
+if build build; then
+  run_ctest build "plain build"
+  for k in $(kernels); do run_busted build "$k" "$k"; done
+fi
+
+# Sanitizers: the Lua interpreter is not instrumented, so the runtimes are
+# preloaded. Leak checking stays off for the interpreter (Lua's own
+# allocations at exit are not ours); the Catch2 tests run with it on.
+asan_preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+if build build-asan -DLSOCK_SANITIZE=ON; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest build-asan "ASan+UBSan"
+  for k in $(kernels); do
+    run_busted build-asan "$k" "$k, ASan+UBSan" LD_PRELOAD="$asan_preload" \
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  done
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
