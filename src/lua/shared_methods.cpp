@@ -22,13 +22,16 @@ int socket_settimeout(lua_State* L) {
     SocketBase* socket = check_socket(L, 1);
     double seconds = lua_isnoneornil(L, 2) ? -1 : luaL_checknumber(L, 2);
     luaL_argcheck(L, seconds == seconds, 2, "timeout is NaN");
+    if (socket->closed()) return push_failure(L, socket->os(), kErrorClosed);
     socket->set_timeout(seconds);
     lua_pushboolean(L, 1);
     return 1;
 }
 
 int socket_gettimeout(lua_State* L) {
-    lua_pushnumber(L, check_socket(L, 1)->timeout());
+    SocketBase* socket = check_socket(L, 1);
+    if (socket->closed()) return push_failure(L, socket->os(), kErrorClosed);
+    lua_pushnumber(L, socket->timeout());
     return 1;
 }
 
