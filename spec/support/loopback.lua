@@ -1,0 +1,124 @@
+-- The loopback backend of spec/support/net.lua: the real kernel, the
+-- `socket` module from the build, and the Python peers of tools/peers
+-- started as child processes. Traffic stays on 127.0.0.1 and ::1.
+
+local system = require "system"   -- luasystem, which busted itself uses
+local lfs = require "lfs"
+
+local M = {}
+
+M.host = "127.0.0.1"
+M.host6 = "::1"
+
+-- The repository root, from where this file lives, so that the peers are
+-- found whatever the current directory.
+local root = (debug.getinfo(1, "S").source:match("^@(.*)spec/support/loopback%.lua$") or "./")
+if root == "" then root = "./" end
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local socket_module
+
+local function load_socket()
+  if not socket_module then
+    local socket = require "socket"
+    -- LuaSocket is also installed on many systems under the same name.
+    if type(socket) ~= "table" or socket.ERROR_CLOSED == nil then
+      error("require 'socket' did not load lsock (check LUA_PATH/LUA_CPATH: "
+            .. "build/?.lua and build/?.so must come first)", 0)
+    end
+    socket_module = socket
+  end
+  return socket_module
+end
+
+function M.run(body, handler)
+  return xpcall(body, handler, load_socket())
+end
+
+-- opts keys become --key=value (underscores as dashes), sorted so that the
+-- command line is the same every run; true is a bare flag; an array repeats.
+local function peer_args(opts)
+  local keys = {}
+  for k in pairs(opts) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local args = {}
+  for _, k in ipairs(keys) do
+    local v = opts[k]
+    local flag = "--" .. k:gsub("_", "-")
+    if v == true then
+      args[#args + 1] = flag
+    elseif v ~= false then
+      local values = type(v) == "table" and v or { v }
+      for _, one in ipairs(values) do
+        args[#args + 1] = shell_quote(flag .. "=" .. tostring(one))
+      end
+    end
+  end
+  return table.concat(args, " ")
+end
+
+function M.peer(name, opts)
+  local script = root .. "tools/peers/" .. name .. ".py"
+  assert(lfs.attributes(script, "mode") == "file", "no such peer: " .. script)
+  local cmd = "exec python3 " .. shell_quote(script) .. " " .. peer_args(opts)
+  local pipe = assert(io.popen(cmd, "r"))
+  local line = pipe:read("*l")
+  local port, pid = (line or ""):match("^(%d+) (%d+)$")
+  if not port then
+    pipe:close()
+    error("peer " .. name .. " did not start (" .. cmd .. "): " .. tostring(line), 2)
+  end
+  local function stop()
+    -- By PID, never by name; then reap the process through the pipe.
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    pipe:close()
+  end
+  return opts.ipv6 and M.host6 or M.host, tonumber(port), stop
+end
+
+function M.unix_path(name)
+  -- os.tmpname makes a file; a socket needs the path free, so take the name
+  -- and append to it (the short /tmp prefix keeps it under sun_path's 108).
+  local base = os.tmpname()
+  os.remove(base)
+  local path = base .. "." .. name
+  return path, function() os.remove(path) end
+end
+
+function M.open_descriptors()
+  local n = 0
+  for entry in lfs.dir("/proc/self/fd") do
+    if entry ~= "." and entry ~= ".." then n = n + 1 end
+  end
+  return n
+end
+
+function M.max_descriptors()
+  local pipe = io.popen("ulimit -n", "r")
+  local out = pipe:read("*l")
+  pipe:close()
+  return tonumber(out)   -- nil for "unlimited"
+end
+
+function M.sleep(seconds)
+  system.sleep(seconds)
+end
+
+function M.clock()
+  return system.monotime()
+end
+
+-- The child finds modules where this process does, however busted was told.
+function M.lua_child(code)
+  local prelude = ("package.path = %q; package.cpath = %q; ")
+    :format(package.path, package.cpath)
+  local pipe = assert(io.popen("lua5.2 -e " .. shell_quote(prelude .. code) .. " 2>&1", "r"))
+  local output = pipe:read("*a")
+  local ok = pipe:close()
+  return output, ok == true
+end
+
+return M
