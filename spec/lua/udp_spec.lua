@@ -1,0 +1,222 @@
+-- UDP sockets: connect (and changing the peer), bind, send, sendto, the
+-- datagram limit, recv truncation, recvfrom addresses, shared methods.
+
+local net = require "spec.support.net"
+local helpers = require "spec.support.helpers"
+
+local function bound_udp(socket, family)
+  local u = assert(socket.udp(family or "inet"))
+  assert(u:bind(family == "inet6" and net.host6 or net.host, 0))
+  u:settimeout(5)
+  return u, u:getsockname()[2]
+end
+
+describe("udp connect and send", function()
+
+  it("send on a connected socket returns true and the peer echoes", net.test(function(socket)
+    local host, port = net.peer("udp_echo")
+    local u = assert(socket.udp())
+    assert.is_true(u:connect(host, port))
+    u:settimeout(5)
+    assert.is_true(u:send("ping"))
+    assert.equal("ping", u:recv(100))
+    u:close()
+  end))
+
+  it("a later connect changes the peer", net.test(function(socket)
+    local host_a, port_a = net.peer("udp_echo")
+    local host_b, port_b = net.peer("udp_echo")
+    local u = assert(socket.udp())
+    u:settimeout(5)
+    assert.is_true(u:connect(host_a, port_a))
+    assert.is_true(u:send("to a"))
+    local data, from = u:recvfrom(100)
+    assert.equal("to a", data)
+    assert.equal(port_a, from[2])
+    assert.is_true(u:connect(host_b, port_b))
+    assert.equal(port_b, u:getpeername()[2])
+    assert.is_true(u:send("to b"))
+    data, from = u:recvfrom(100)
+    assert.equal("to b", data)
+    assert.equal(port_b, from[2])
+    u:close()
+  end))
+
+  it("send on an unconnected socket returns nil, err", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    local ok, err = u:send("nowhere")
+    assert.is_nil(ok)
+    assert.is_string(err)
+    u:close()
+  end))
+
+  it("sends an empty datagram", net.test(function(socket)
+    local host, port = net.peer("udp_echo")
+    local u = assert(socket.udp())
+    assert(u:connect(host, port))
+    u:settimeout(5)
+    assert.is_true(u:send(""))
+    assert.equal("", u:recv(100))
+    u:close()
+  end))
+
+  it("works over IPv6", net.test(function(socket)
+    local host, port = net.peer("udp_echo", { ipv6 = true })
+    local u = assert(socket.udp("inet6"))
+    assert.is_true(u:connect(host, port))
+    u:settimeout(5)
+    assert.is_true(u:send("six"))
+    local data, from = u:recvfrom(100)
+    assert.equal("six", data)
+    assert.equal("::1", from[1])
+    u:close()
+  end))
+end)
+
+describe("udp bind, sendto, recvfrom", function()
+
+  it("binds port 0 to a free port", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    assert.is_true(u:bind(net.host, 0))
+    assert.is_true(u:getsockname()[2] > 0)
+    u:close()
+  end))
+
+  it("bind to a port in use returns nil, \"Address already in use\"", net.test(function(socket)
+    local a, port = bound_udp(socket)
+    local b = assert(socket.udp("inet"))
+    local ok, err = b:bind(net.host, port)
+    assert.is_nil(ok)
+    assert.equal("Address already in use", err)
+    a:close(); b:close()
+  end))
+
+  it("sendto reaches a bound socket and recvfrom names the sender", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b, port_b = bound_udp(socket)
+    assert.is_true(b:sendto("hello a", net.host, port_a))
+    local data, from = a:recvfrom(100)
+    assert.equal("hello a", data)
+    assert.is_table(from)
+    assert.equal("127.0.0.1", from[1])
+    assert.equal(port_b, from[2])
+    assert.equal("127.0.0.1", from.ip)
+    assert.equal(port_b, from.port)
+    a:close(); b:close()
+  end))
+
+  it("keeps datagram boundaries", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b = bound_udp(socket)
+    assert.is_true(b:sendto("one", net.host, port_a))
+    assert.is_true(b:sendto("two!", net.host, port_a))
+    assert.equal("one", a:recv(100))
+    assert.equal("two!", a:recv(100))
+    a:close(); b:close()
+  end))
+
+  it("sendto over the datagram limit returns nil, \"Message too long\"", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b = bound_udp(socket)
+    local ok, err = b:sendto(string.rep("x", 70000), net.host, port_a)
+    assert.is_nil(ok)
+    assert.equal("Message too long", err)
+    a:close(); b:close()
+  end))
+
+  it("send over the datagram limit on a connected socket returns nil, \"Message too long\"", net.test(function(socket)
+    local host, port = net.peer("udp_echo")
+    local u = assert(socket.udp())
+    assert(u:connect(host, port))
+    local ok, err = u:send(string.rep("x", 70000))
+    assert.is_nil(ok)
+    assert.equal("Message too long", err)
+    u:close()
+  end))
+
+  it("carries a large datagram (60000 bytes) whole", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b = bound_udp(socket)
+    local big = net.filler(60000)
+    assert.is_true(b:sendto(big, net.host, port_a))
+    assert.equal(big, a:recv(65536))
+    a:close(); b:close()
+  end))
+
+  it("recv truncates a datagram to size and drops the rest", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b = bound_udp(socket)
+    assert.is_true(b:sendto("0123456789", net.host, port_a))
+    assert.is_true(b:sendto("next", net.host, port_a))
+    assert.equal("0123", a:recv(4))
+    assert.equal("next", a:recv(100))
+    a:close(); b:close()
+  end))
+
+  it("recvfrom truncates too and still names the sender", net.test(function(socket)
+    local a, port_a = bound_udp(socket)
+    local b, port_b = bound_udp(socket)
+    assert.is_true(b:sendto("abcdef", net.host, port_a))
+    local data, from = a:recvfrom(3)
+    assert.equal("abc", data)
+    assert.equal(port_b, from[2])
+    a:close(); b:close()
+  end))
+
+  it("sendto to ::1 from an inet6 socket", net.test(function(socket)
+    local a, port_a = bound_udp(socket, "inet6")
+    local b, port_b = bound_udp(socket, "inet6")
+    assert.is_true(b:sendto("v6", net.host6, port_a))
+    local data, from = a:recvfrom(100)
+    assert.equal("v6", data)
+    assert.equal("::1", from[1])
+    assert.equal(port_b, from[2])
+    a:close(); b:close()
+  end))
+end)
+
+describe("udp shared methods", function()
+
+  it("tostring is \"<udpsock: FD>\" and fileno matches", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    assert.is_true(u:fileno() >= 0)
+    assert.equal("<udpsock: " .. u:fileno() .. ">", tostring(u))
+    u:close()
+    assert.equal(-1, u:fileno())
+    assert.equal("<udpsock: -1>", tostring(u))
+  end))
+
+  it("close returns true twice", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    assert.is_true(u:close())
+    assert.is_true(u:close())
+  end))
+
+  it("methods on a closed udp socket return nil, ERROR_CLOSED", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    u:close()
+    local calls = {
+      send = function() return u:send("x") end,
+      sendto = function() return u:sendto("x", net.host, 9) end,
+      recv = function() return u:recv(1) end,
+      recvfrom = function() return u:recvfrom(1) end,
+      connect = function() return u:connect(net.host, 9) end,
+      bind = function() return u:bind(net.host, 0) end,
+      getsockname = function() return u:getsockname() end,
+      getpeername = function() return u:getpeername() end,
+    }
+    for name, call in pairs(calls) do
+      local result, err = call()
+      assert.is_nil(result, name)
+      assert.equal(socket.ERROR_CLOSED, err, name)
+    end
+  end))
+
+  it("garbage collection closes dropped udp sockets", net.test(function(socket)
+    collectgarbage(); collectgarbage()
+    local before = net.open_descriptors()
+    for _ = 1, 2000 do socket.udp("inet") end
+    collectgarbage(); collectgarbage()
+    assert.equal(before, net.open_descriptors())
+  end))
+end)
