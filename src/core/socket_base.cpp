@@ -76,7 +76,8 @@ int SocketBase::set_option(SocketOption option, int value) {
 int SocketBase::get_option(SocketOption option, int* value) {
     if (int error = usable()) return error;
     if (fd_ == kNoFd) {
-        *value = 0;
+        // Before the descriptor exists: the last value set, else the
+        // caller's default in *value.
         for (const auto& [pending, v] : options_)
             if (pending == option) *value = v;
         return 0;

@@ -44,19 +44,32 @@ int socket_name(lua_State* L) {
     return 1;
 }
 
-// The option names of SPEC (socket.OPT_*); anything else is a programming
-// error and raises.
+// The option names of SPEC (socket.OPT_*), plus "so_linger" (seconds, or
+// false for off: 0 makes close send RST); anything else raises.
 SocketOption check_option(lua_State* L, int index) {
-    static const char* const names[] = {"tcp_nodelay", "tcp_keepalive", "tcp_reuseaddr", nullptr};
-    static const SocketOption options[] = {SocketOption::NoDelay, SocketOption::KeepAlive, SocketOption::ReuseAddr};
+    static const char* const names[] = {"tcp_nodelay", "tcp_keepalive", "tcp_reuseaddr", "so_linger", nullptr};
+    static const SocketOption options[] = {SocketOption::NoDelay, SocketOption::KeepAlive, SocketOption::ReuseAddr,
+                                           SocketOption::Linger};
     return options[luaL_checkoption(L, index, nullptr, names)];
+}
+
+int check_linger(lua_State* L, int index) {
+    if (lua_isboolean(L, index) && !lua_toboolean(L, index)) return -1;
+    lua_Integer seconds = luaL_checkinteger(L, index);
+    luaL_argcheck(L, seconds >= 0 && seconds <= 65535, index, "linger seconds out of range");
+    return int(seconds);
 }
 
 int socket_setopt(lua_State* L) {
     SocketBase* socket = check_socket(L, 1);
     SocketOption option = check_option(L, 2);
-    luaL_argcheck(L, lua_isboolean(L, 3) || lua_isnumber(L, 3), 3, "boolean expected");
-    int value = lua_isboolean(L, 3) ? lua_toboolean(L, 3) : lua_tonumber(L, 3) != 0;
+    int value;
+    if (option == SocketOption::Linger) {
+        value = check_linger(L, 3);
+    } else {
+        luaL_argcheck(L, lua_isboolean(L, 3) || lua_isnumber(L, 3), 3, "boolean expected");
+        value = lua_isboolean(L, 3) ? lua_toboolean(L, 3) : lua_tonumber(L, 3) != 0;
+    }
     if (option == SocketOption::NoDelay && socket->type() != SocketType::Stream)
         return push_failure(L, socket->os(), ENOPROTOOPT);
     if (int error = socket->set_option(option, value)) return push_failure(L, socket->os(), error);
@@ -69,9 +82,10 @@ int socket_getopt(lua_State* L) {
     SocketOption option = check_option(L, 2);
     if (option == SocketOption::NoDelay && socket->type() != SocketType::Stream)
         return push_failure(L, socket->os(), ENOPROTOOPT);
-    int value = 0;
+    int value = option == SocketOption::Linger ? -1 : 0;
     if (int error = socket->get_option(option, &value)) return push_failure(L, socket->os(), error);
-    lua_pushboolean(L, value != 0);
+    if (option == SocketOption::Linger && value >= 0) lua_pushinteger(L, value);
+    else lua_pushboolean(L, value > 0);
     return 1;
 }
 
