@@ -110,6 +110,24 @@ describe("socket.select", function()
     c:close()
   end))
 
+  it("counts bytes left over by read and readany as readable", net.test(function(socket)
+    -- One segment of 11 bytes; the module may pull all of it into its own
+    -- buffer on the first read, where the kernel no longer sees it.
+    local c = helpers.connect_peer(socket, "lines", { line = { "0123456789" }, after = "hold" })
+    c:settimeout(5)
+    net.sleep(0.2)
+    assert.equal("0123", c:read(4))
+    local r, w, err = socket.select({ c }, nil, 0.5)
+    assert.is_nil(err)
+    assert.is_true(contains(r, c))
+    assert.equal("456", c:readany(3))
+    r, w, err = socket.select({ c }, nil, 0.5)
+    assert.is_nil(err)
+    assert.is_true(contains(r, c))
+    assert.equal("789\n", c:read(4))
+    c:close()
+  end))
+
   it("handles descriptors above 1024", net.test(function(socket)
     local limit = net.max_descriptors()
     local count = 1100
