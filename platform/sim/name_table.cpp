@@ -1,0 +1,146 @@
+#include "name_table.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "address_util.hpp"
+
+namespace lsock::sim {
+
+namespace {
+
+std::string lowercase(std::string text) {
+    for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// The services a test is likely to name; /etc/services is the kernel's, not ours.
+int known_service(const std::string& name) {
+    static const std::pair<const char*, int> services[] = {
+        {"echo", 7},  {"discard", 9}, {"daytime", 13}, {"ftp", 21},    {"ssh", 22},
+        {"telnet", 23}, {"smtp", 25}, {"domain", 53},  {"http", 80},   {"pop3", 110},
+        {"ntp", 123}, {"imap", 143},  {"https", 443},  {"imaps", 993}, {"pop3s", 995},
+    };
+    for (const auto& [service, port] : services)
+        if (name == service) return port;
+    return -1;
+}
+
+bool family_wanted(Family wanted, Family have) { return wanted == Family::Unspec || wanted == have; }
+
+}  // namespace
+
+void NameTable::add(const std::string& name, std::vector<Address> addresses) {
+    names_[lowercase(name)] = std::move(addresses);
+}
+
+bool NameTable::known(const std::string& name) const { return names_.count(lowercase(name)) != 0; }
+
+ResolveError NameTable::resolve(const char* host, const char* service, const ResolveHints& hints,
+                                std::vector<ResolvedAddress>* out) const {
+    out->clear();
+    if (!host && !service) return ResolveError::NotFound;
+    if (hints.family != Family::Unspec && hints.family != Family::Inet && hints.family != Family::Inet6)
+        return ResolveError::BadFamily;
+
+    // The port.
+    int port = 0;
+    if (service && *service) {
+        std::string s = service;
+        if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            if (s.size() > 5 || std::stoi(s) > 65535) return ResolveError::BadSocktype;
+            port = std::stoi(s);
+        } else if (hints.flags & kResolveNumericServ) {
+            return ResolveError::NotFound;
+        } else {
+            port = known_service(lowercase(s));
+            if (port < 0) return ResolveError::BadSocktype;  // EAI_SERVICE
+        }
+    }
+
+    // The addresses, in the order given for the name.
+    std::vector<Address> found;
+    std::string canonical;
+    if (!host) {
+        bool passive = hints.flags & kResolvePassive;
+        found.push_back(passive ? Address::any(Family::Inet, 0) : Address::loopback(Family::Inet, 0));
+        found.push_back(passive ? Address::any(Family::Inet6, 0) : Address::loopback(Family::Inet6, 0));
+    } else if (auto literal = Address::parse_ip(host, 0)) {
+        if (!family_wanted(hints.family, literal->family)) {
+            bool map = hints.family == Family::Inet6 && literal->family == Family::Inet &&
+                       (hints.flags & kResolveV4Mapped);
+            if (!map) return ResolveError::BadFamily;
+        }
+        found.push_back(*literal);
+        canonical = host;
+    } else if (hints.flags & kResolveNumericHost) {
+        return ResolveError::NotFound;
+    } else {
+        std::string name = lowercase(host);
+        canonical = host;
+        if (name == "localhost") {
+            found.push_back(Address::loopback(Family::Inet, 0));
+            found.push_back(Address::loopback(Family::Inet6, 0));
+        } else {
+            auto it = names_.find(name);
+            if (it == names_.end()) return ResolveError::NotFound;
+            found = it->second;
+        }
+    }
+
+    // Filter by family; AI_V4MAPPED turns IPv4 answers into IPv6 when no IPv6 one exists.
+    std::vector<Address> chosen;
+    for (const auto& a : found)
+        if (family_wanted(hints.family, a.family)) chosen.push_back(a);
+    if (chosen.empty() && hints.family == Family::Inet6 && (hints.flags & kResolveV4Mapped))
+        for (const auto& a : found)
+            if (a.family == Family::Inet) chosen.push_back(to_socket_form(a, Family::Inet6));
+    if (chosen.empty()) return ResolveError::NotFound;
+
+    // One entry per socket type, as getaddrinfo gives (stream first).
+    struct Kind {
+        SocketType type;
+        int protocol;
+    };
+    std::vector<Kind> kinds;
+    if (hints.type == SocketType::Any || hints.type == SocketType::Stream) kinds.push_back({SocketType::Stream, 6});
+    if (hints.type == SocketType::Any || hints.type == SocketType::Datagram) kinds.push_back({SocketType::Datagram, 17});
+    if (hints.type == SocketType::Raw) kinds.push_back({SocketType::Raw, 0});
+    if (hints.protocol != 0) {
+        kinds.erase(std::remove_if(kinds.begin(), kinds.end(),
+                                   [&](const Kind& k) { return k.protocol != hints.protocol && k.type != SocketType::Raw; }),
+                    kinds.end());
+        for (auto& k : kinds) k.protocol = hints.protocol;
+    }
+    if (kinds.empty()) return ResolveError::BadSocktype;
+
+    for (const auto& a : chosen) {
+        for (const auto& k : kinds) {
+            ResolvedAddress r;
+            r.family = a.family;
+            r.type = k.type;
+            r.protocol = k.protocol;
+            r.address = a;
+            r.address.port = std::uint16_t(port);
+            if (out->empty() && (hints.flags & kResolveCanonName)) r.canonical_name = canonical;
+            out->push_back(std::move(r));
+        }
+    }
+    return ResolveError::None;
+}
+
+std::string NameTable::message(ResolveError error) {
+    switch (error) {
+        case ResolveError::None: return "Success";
+        case ResolveError::NotFound: return "Name or service not known";
+        case ResolveError::TryAgain: return "Temporary failure in name resolution";
+        case ResolveError::BadFlags: return "Bad value for ai_flags";
+        case ResolveError::BadFamily: return "ai_family not supported";
+        case ResolveError::BadSocktype: return "Servname not supported for ai_socktype";
+        case ResolveError::Memory: return "Memory allocation failure";
+        case ResolveError::Failed: return "Non-recoverable failure in name resolution";
+    }
+    return "Unknown error";
+}
+
+}  // namespace lsock::sim

@@ -1,0 +1,37 @@
+// What travels on a simulated wire: a TCP segment, a UDP datagram, or the
+// ICMP "port unreachable" a host returns for a datagram nobody receives.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "lsock/address.hpp"
+
+namespace lsock::sim {
+
+enum class Transport : std::uint8_t { Tcp, Udp, Unreachable };
+
+// TCP flags. kProbe marks a zero-window probe: a real stack sends one byte
+// beyond the window, which the receiver refuses and acknowledges; an empty
+// segment with this mark asks the same question without that detour.
+enum : std::uint8_t { kSyn = 1, kAck = 2, kFin = 4, kRst = 8, kProbe = 16 };
+
+struct Packet {
+    Transport transport = Transport::Tcp;
+    // Wire form (see address_util.hpp). For Unreachable: src is the address the
+    // datagram was sent to, dst the sender it came from.
+    Address src;
+    Address dst;
+    std::uint8_t flags = 0;
+    std::uint64_t seq = 0;  // 64-bit sequence space: no wrap-around to model
+    std::uint64_t ack = 0;
+    std::uint32_t window = 0;
+    std::string payload;
+
+    // Bytes on the wire, headers included, for bandwidth accounting.
+    std::size_t wire_size() const;
+    // One trace field: "tcp 10.0.0.1:40000>10.0.0.2:80 SA seq=.. ack=.. win=.. len=..".
+    std::string describe() const;
+};
+
+}  // namespace lsock::sim

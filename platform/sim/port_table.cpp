@@ -1,0 +1,76 @@
+#include "port_table.hpp"
+
+#include "address_util.hpp"
+#include "random.hpp"
+
+namespace lsock::sim {
+
+namespace {
+
+bool overlap(const Address& a, const Address& b) {
+    Address wa = to_wire(a), wb = to_wire(b);
+    // An IPv6 wildcard socket is dual-stack: it covers IPv4 addresses too.
+    auto v6_any = [](const Address& x) { return x.family == Family::Inet6 && is_any_ip(x); };
+    if (v6_any(wa) || v6_any(wb)) return true;
+    if (wa.family != wb.family) return false;
+    return is_any_ip(wa) || is_any_ip(wb) || same_ip(wa, wb);
+}
+
+bool may_share(const BindInfo& holder, const BindInfo& newcomer) {
+    if (holder.reuse_port && newcomer.reuse_port) return true;
+    if (holder.reuse_addr && newcomer.reuse_addr && !holder.listening && !newcomer.listening) return true;
+    return holder.time_wait && newcomer.reuse_addr;
+}
+
+}  // namespace
+
+int PortTable::check(const BindInfo& info, const SimSocket* self) const {
+    for (const auto& holder : holders(info.local.port)) {
+        if (holder.get() == self) continue;
+        BindInfo theirs = holder->bind_info();
+        if (overlap(theirs.local, info.local) && !may_share(theirs, info)) return EADDRINUSE;
+    }
+    return 0;
+}
+
+void PortTable::add(std::uint16_t port, const std::shared_ptr<SimSocket>& socket) {
+    ports_[port].push_back(socket);
+}
+
+std::vector<std::shared_ptr<SimSocket>> PortTable::holders(std::uint16_t port) const {
+    std::vector<std::shared_ptr<SimSocket>> live;
+    auto it = ports_.find(port);
+    if (it == ports_.end()) return live;
+    for (const auto& weak : it->second) {
+        auto socket = weak.lock();
+        if (socket && socket->holds_port()) live.push_back(std::move(socket));
+    }
+    return live;
+}
+
+std::uint16_t PortTable::pick_ephemeral(Random& random, int low, int high) {
+    int range = high - low + 1;
+    if (range <= 0) return 0;
+    if (next_ephemeral_ < 0) next_ephemeral_ = low + int(random.below(std::uint64_t(range)));
+    for (int i = 0; i < range; ++i) {
+        int port = low + (next_ephemeral_ - low + i) % range;
+        auto it = ports_.find(std::uint16_t(port));
+        if (it != ports_.end()) {
+            // Forget holders that are gone, so the table does not grow with churn.
+            auto& list = it->second;
+            std::vector<std::weak_ptr<SimSocket>> kept;
+            for (auto& weak : list) {
+                auto s = weak.lock();
+                if (s && s->holds_port()) kept.push_back(weak);
+            }
+            list.swap(kept);
+            if (!list.empty()) continue;
+            ports_.erase(it);
+        }
+        next_ephemeral_ = low + (port - low + 1) % range;
+        return std::uint16_t(port);
+    }
+    return 0;
+}
+
+}  // namespace lsock::sim

@@ -1,0 +1,37 @@
+// Which sockets hold which port of one host and one transport, and the rules
+// by which a bind is refused with EADDRINUSE (the Linux rules):
+// - addresses overlap when equal, or when either is a wildcard of a family
+//   that covers the other (:: is dual-stack and covers IPv4 too);
+// - overlapping holders conflict unless both set SO_REUSEPORT, or both set
+//   SO_REUSEADDR and neither listens, or the holder is in TIME_WAIT and the
+//   newcomer set SO_REUSEADDR.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "sim_socket.hpp"
+
+namespace lsock::sim {
+
+class Random;
+
+class PortTable {
+public:
+    // 0, or EADDRINUSE when a holder of port conflicts with `info`.
+    int check(const BindInfo& info, const SimSocket* self) const;
+    void add(std::uint16_t port, const std::shared_ptr<SimSocket>& socket);
+    // Live holders of port, in the order they bound.
+    std::vector<std::shared_ptr<SimSocket>> holders(std::uint16_t port) const;
+    // A port in [low, high] that nobody holds; 0 when every one is taken. The
+    // search starts at a random point, as Linux's does, then goes in order.
+    std::uint16_t pick_ephemeral(Random& random, int low, int high);
+
+private:
+    std::map<std::uint16_t, std::vector<std::weak_ptr<SimSocket>>> ports_;
+    int next_ephemeral_ = -1;
+};
+
+}  // namespace lsock::sim

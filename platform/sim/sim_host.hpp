@@ -1,0 +1,129 @@
+// A simulated machine and its kernel: the lsock::Os that code running "on"
+// this host calls.
+//
+// Each host has its own addresses (plus loopback), descriptor table, TCP and
+// UDP ports, connection table and unix-path namespace. Errors are Linux errno
+// values with Linux's strerror texts. It waits with WaitStyle::Suspend: wait()
+// only reports, suspend() registers the calling coroutine with the world.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "address_util.hpp"
+#include "link.hpp"
+#include "lsock/os.hpp"
+#include "packet.hpp"
+#include "port_table.hpp"
+
+namespace lsock::sim {
+
+class World;
+class SimSocket;
+class TcpSocket;
+class UdpSocket;
+
+// A TCP connection's identity on this host: (local, remote), wire form.
+struct ConnectionKey {
+    Address local;
+    Address remote;
+    bool operator<(const ConnectionKey& other) const {
+        AddressLess less;
+        if (less(local, other.local)) return true;
+        if (less(other.local, local)) return false;
+        return less(remote, other.remote);
+    }
+};
+
+// Everything a crash wipes out, in one place so a restart is a fresh value.
+struct HostTables {
+    std::vector<std::shared_ptr<SimSocket>> descriptors;  // index = fd; null = free
+    std::set<int> free_descriptors;                       // below descriptors.size()
+    int open_count = 0;
+    PortTable tcp_ports;
+    PortTable udp_ports;
+    // Connections that get segments: from SYN sent until closed (TIME_WAIT included).
+    std::map<ConnectionKey, std::shared_ptr<TcpSocket>> tcp_connections;
+    // Bound unix paths ("files"); a path stays taken after its socket closes,
+    // until unlink, as a socket file does.
+    std::map<std::string, std::weak_ptr<SimSocket>> unix_paths;
+};
+
+class SimHost final : public Os {
+public:
+    SimHost(World& world, HostId id, std::string name, std::vector<Address> addresses);
+    ~SimHost() override;
+
+    const std::string& name() const { return name_; }
+    HostId id() const { return id_; }
+    const std::vector<Address>& addresses() const { return addresses_; }
+    bool up() const { return up_; }
+    World& world() const { return world_; }
+    int open_descriptors() const { return tables_->open_count; }
+
+    // Removes a unix socket path, as unlink(2) on a socket file does.
+    int unlink(const std::string& path);
+
+    // ---- lsock::Os ----
+    int open_socket(Family family, SocketType type, int protocol, Fd* out) override;
+    int close(Fd fd) override;
+    int bind(Fd fd, const Address& address) override;
+    int listen(Fd fd, int backlog) override;
+    int connect(Fd fd, const Address& address) override;
+    int finish_connect(Fd fd) override;
+    int accept(Fd fd, Fd* out, Address* peer) override;
+    IoResult send(Fd fd, const void* data, std::size_t size) override;
+    IoResult send_to(Fd fd, const void* data, std::size_t size, const Address& to) override;
+    IoResult receive(Fd fd, void* buffer, std::size_t size) override;
+    IoResult receive_from(Fd fd, void* buffer, std::size_t size, Address* from) override;
+    int shutdown(Fd fd, ShutdownHow how) override;
+    int set_option(Fd fd, SocketOption option, int value) override;
+    int get_option(Fd fd, SocketOption option, int* value) override;
+    int local_address(Fd fd, Address* out) override;
+    int peer_address(Fd fd, Address* out) override;
+    ResolveError resolve(const char* host, const char* service, const ResolveHints& hints,
+                         std::vector<ResolvedAddress>* out) override;
+    std::string resolve_error_message(ResolveError error) override;
+    std::string error_message(int error) override;
+    WaitStyle wait_style() const override { return WaitStyle::Suspend; }
+    int wait(PollItem* items, std::size_t count, double deadline) override;
+    void suspend(const PollItem* items, std::size_t count, double deadline, void* token) override;
+    double now() override;
+
+    // ---- Kernel internals ----
+    std::shared_ptr<SimSocket> socket_at(Fd fd) const;
+    // poll() of a descriptor; kFailed for one that is not open (POLLNVAL).
+    unsigned poll_descriptor(Fd fd) const;
+    HostTables& tables() { return *tables_; }
+    // True for loopback addresses and this host's own (wire form IP).
+    bool is_local_ip(const Address& ip) const;
+    // The source IP for reaching dst (wire form); false when this host has no
+    // address of that family (ENETUNREACH).
+    bool pick_source(const Address& dst, Address* source) const;
+    void transmit(Packet packet);
+    void deliver(const Packet& packet);
+    // Answers a segment that no connection takes with RST, as RFC 793 says.
+    void reply_reset(const Packet& packet);
+    void record(const char* kind, const std::string& detail);
+
+    void crash();
+    void restart();
+
+private:
+    int install(std::shared_ptr<SimSocket> socket, Fd* out);
+    void deliver_tcp(const Packet& packet);
+    void deliver_udp(const Packet& packet);
+    void deliver_unreachable(const Packet& packet);
+
+    World& world_;
+    HostId id_;
+    std::string name_;
+    std::vector<Address> addresses_;
+    bool up_ = true;
+    std::unique_ptr<HostTables> tables_;
+};
+
+}  // namespace lsock::sim

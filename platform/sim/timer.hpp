@@ -1,0 +1,32 @@
+// A socket's timer (retransmission, SYN retry, zero-window probe): at most one
+// pending event, cancelled when re-armed or when its owner is destroyed, so a
+// dead socket never leaves an event that would move the clock.
+#pragma once
+
+#include <functional>
+
+#include "event_queue.hpp"
+
+namespace lsock::sim {
+
+class World;
+
+class Timer {
+public:
+    explicit Timer(World& world) : world_(&world) {}
+    ~Timer() { cancel(); }
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+    // The action may destroy the Timer's owner: the Timer is not touched
+    // after the action starts.
+    void arm(double at, std::function<void()> action, bool busy = true);
+    void cancel();
+    bool armed() const { return id_ != kNoEvent; }
+
+private:
+    World* world_;
+    EventId id_ = kNoEvent;
+};
+
+}  // namespace lsock::sim

@@ -1,0 +1,180 @@
+#include "world.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "address_util.hpp"
+#include "sim_host.hpp"
+
+namespace lsock::sim {
+
+World::World(std::uint64_t seed) : seed_(seed), random_(seed), waiters_(*this) {
+    record("world", "-", "seed=" + std::to_string(seed));
+}
+
+World::~World() = default;
+
+namespace {
+
+bool parse_addresses(const std::vector<std::string>& texts, std::vector<Address>* out, std::string* error) {
+    for (const auto& text : texts) {
+        auto parsed = Address::parse_ip(text, 0);
+        if (!parsed) {
+            if (error) *error = "not a numeric IP address: " + text;
+            return false;
+        }
+        out->push_back(*parsed);
+    }
+    return true;
+}
+
+}  // namespace
+
+SimHost* World::add_host(const std::string& name, const std::vector<std::string>& addresses, std::string* error) {
+    std::vector<Address> parsed;
+    if (!parse_addresses(addresses, &parsed, error)) return nullptr;
+    if (name.empty() || find_host(name) || names_.known(name)) {
+        if (error) *error = "host name empty or taken: " + name;
+        return nullptr;
+    }
+    for (const auto& a : parsed) {
+        if (is_any_ip(a) || is_loopback_ip(a) || is_v4_mapped(a) || ip_owner_.count(a.ip_text())) {
+            if (error) *error = "address not usable or already taken: " + a.ip_text();
+            return nullptr;
+        }
+    }
+    HostId id = HostId(hosts_.size());
+    for (const auto& a : parsed) ip_owner_[a.ip_text()] = id;
+    if (!Address::parse_ip(name, 0)) names_.add(name, parsed);
+    hosts_.push_back(std::make_unique<SimHost>(*this, id, name, parsed));
+    std::string detail;
+    for (const auto& a : parsed) detail += (detail.empty() ? "" : ",") + a.ip_text();
+    record("host-add", name, detail);
+    return hosts_.back().get();
+}
+
+SimHost* World::find_host(const std::string& name) {
+    for (auto& h : hosts_)
+        if (h->name() == name) return h.get();
+    return nullptr;
+}
+
+bool World::add_name(const std::string& name, const std::vector<std::string>& addresses, std::string* error) {
+    std::vector<Address> parsed;
+    if (!parse_addresses(addresses, &parsed, error)) return false;
+    if (name.empty() || Address::parse_ip(name, 0)) {
+        if (error) *error = "not a name: " + name;
+        return false;
+    }
+    names_.add(name, parsed);
+    return true;
+}
+
+SimHost* World::owner_of(const Address& ip) {
+    auto it = ip_owner_.find(to_wire(ip).ip_text());
+    return it == ip_owner_.end() ? nullptr : hosts_[std::size_t(it->second)].get();
+}
+
+// ---- Links and faults ----
+
+namespace {
+std::string describe_link(const LinkConfig& c) {
+    char text[160];
+    std::snprintf(text, sizeof text, "latency=%.6f jitter=%.6f bandwidth=%.0f loss=%.4f duplicate=%.4f reorder=%.4f",
+                  c.latency, c.jitter, c.bandwidth, c.loss, c.duplicate, c.reorder);
+    return text;
+}
+}  // namespace
+
+void World::set_link(SimHost& a, SimHost& b, const LinkConfig& config) {
+    set_link_one_way(a, b, config);
+    if (&a != &b) set_link_one_way(b, a, config);
+}
+
+void World::set_link_one_way(SimHost& from, SimHost& to, const LinkConfig& config) {
+    links_.set(from.id(), to.id(), config);
+    record("link", from.name(), "to=" + to.name() + " " + describe_link(config));
+}
+
+LinkConfig World::link(SimHost& from, SimHost& to) const { return links_.get(from.id(), to.id()); }
+
+void World::set_default_link(const LinkConfig& config) {
+    links_.set_default(config);
+    record("link-default", "-", describe_link(config));
+}
+
+void World::partition(SimHost& a, SimHost& b) {
+    partition_one_way(a, b);
+    partition_one_way(b, a);
+}
+
+void World::partition_one_way(SimHost& from, SimHost& to) {
+    links_.block(from.id(), to.id());
+    record("partition", from.name(), "to=" + to.name());
+}
+
+void World::heal(SimHost& a, SimHost& b) {
+    heal_one_way(a, b);
+    heal_one_way(b, a);
+}
+
+void World::heal_one_way(SimHost& from, SimHost& to) {
+    links_.unblock(from.id(), to.id());
+    record("heal", from.name(), "to=" + to.name());
+}
+
+void World::heal_all() {
+    links_.unblock_all();
+    record("heal-all", "-", "");
+}
+
+std::vector<void*> World::crash(SimHost& host) {
+    record("crash", host.name(), "");
+    std::vector<void*> tokens = waiters_.drop_host(host);
+    host.crash();
+    return tokens;
+}
+
+void World::restart(SimHost& host) {
+    record("restart", host.name(), "");
+    host.restart();
+}
+
+void World::note(const std::string& host, const std::string& text) { record("note", host, text); }
+
+// ---- Events and the wire ----
+
+EventId World::at(double time, std::function<void()> action, bool busy) {
+    return queue_.push(std::max(time, now_), std::move(action), busy);
+}
+
+void World::transmit(SimHost& from, Packet packet) {
+    SimHost* to = from.is_local_ip(packet.dst) ? &from : owner_of(packet.dst);
+    std::string what = packet.describe();
+    if (!to) {
+        record("drop", from.name(), "no-route " + what);
+        return;
+    }
+    LinkFate fate = links_.send(from.id(), to->id(), now_, packet.wire_size(), random_);
+    if (fate.arrivals.empty()) {
+        record("drop", from.name(), std::string(fate.drop_reason) + " " + what);
+        return;
+    }
+    record(fate.arrivals.size() > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), what);
+    HostId dest = to->id();
+    for (std::size_t i = 0; i + 1 < fate.arrivals.size(); ++i)
+        at(fate.arrivals[i], [this, dest, packet] { deliver(dest, packet); });
+    at(fate.arrivals.back(), [this, dest, packet = std::move(packet)] { deliver(dest, packet); });
+}
+
+void World::deliver(HostId to, const Packet& packet) {
+    SimHost& host = *hosts_[std::size_t(to)];
+    if (!host.up()) {
+        record("drop", host.name(), "host-down " + packet.describe());
+        return;
+    }
+    record("recv", host.name(), packet.describe());
+    host.deliver(packet);
+}
+
+}  // namespace lsock::sim

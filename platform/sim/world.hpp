@@ -1,0 +1,147 @@
+// The simulated world: virtual clock, event queue, the one random source, the
+// trace, hosts, links and names, and the driver API that runs coroutines.
+//
+// The run loop contract (what a Lua face does; run_until_idle does the same):
+//
+//   loop:
+//     tokens = world.take_runnable()
+//     if tokens not empty: resume each (a coroutine that must wait calls
+//                          SimHost::suspend and yields); continue
+//     if world.idle():     stop; world.waiting_count() > 0 means deadlock:
+//                          world.blocked() / deadlock_report() say who waits on what
+//     world.step()         jump the clock to the next event and run it
+//
+// Time never moves by itself: step() jumps to the next event, so an idle
+// wait of ten virtual seconds costs no wall time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event_queue.hpp"
+#include "link.hpp"
+#include "name_table.hpp"
+#include "packet.hpp"
+#include "random.hpp"
+#include "sim_config.hpp"
+#include "trace.hpp"
+#include "waiters.hpp"
+
+namespace lsock::sim {
+
+class SimHost;
+
+enum class RunResult {
+    Idle,         // nothing left to do: no runnable token, no pending event, nobody waits
+    Deadlock,     // nothing can happen any more, yet tokens wait (see blocked())
+    TimeReached,  // run_until stopped at its time limit
+};
+
+class World {
+public:
+    explicit World(std::uint64_t seed = 1);
+    ~World();
+    World(const World&) = delete;
+    World& operator=(const World&) = delete;
+
+    // ---- Hosts and names -------------------------------------------------
+    // Addresses are numeric IPv4/IPv6 literals. The name resolves to them on
+    // every host (unless it is itself a literal). Fails (nullptr, *error) on a
+    // bad literal, a name or an address already taken.
+    SimHost* add_host(const std::string& name, const std::vector<std::string>& addresses,
+                      std::string* error = nullptr);
+    SimHost* find_host(const std::string& name);
+    SimHost& host(HostId id) { return *hosts_.at(std::size_t(id)); }
+    std::size_t host_count() const { return hosts_.size(); }
+    // An extra name (alias) for some addresses.
+    bool add_name(const std::string& name, const std::vector<std::string>& addresses,
+                  std::string* error = nullptr);
+    const NameTable& names() const { return names_; }
+
+    // ---- Links and faults ------------------------------------------------
+    void set_link(SimHost& a, SimHost& b, const LinkConfig& config);  // both directions
+    void set_link_one_way(SimHost& from, SimHost& to, const LinkConfig& config);
+    LinkConfig link(SimHost& from, SimHost& to) const;
+    void set_default_link(const LinkConfig& config);  // pairs never set
+    void partition(SimHost& a, SimHost& b);           // both ways
+    void partition_one_way(SimHost& from, SimHost& to);
+    void heal(SimHost& a, SimHost& b);
+    void heal_one_way(SimHost& from, SimHost& to);
+    void heal_all();
+    // The host stops: its sockets vanish without a word (no FIN, no RST),
+    // packets to it are dropped, its timers die. Returns the tokens that were
+    // waiting or runnable on it; the driver must not resume them.
+    std::vector<void*> crash(SimHost& host);
+    // The host comes back empty (same name and addresses, no sockets):
+    // packets for old connections now meet RST.
+    void restart(SimHost& host);
+
+    // ---- Clock, randomness, trace, configuration -------------------------
+    double now() const { return now_; }
+    std::uint64_t seed() const { return seed_; }
+    Random& random() { return random_; }
+    SimConfig& config() { return config_; }
+    Trace& trace() { return trace_; }
+    std::uint64_t trace_hash() const { return trace_.hash(); }
+    // Adds a line of the caller's own to the trace (and so to the hash).
+    void note(const std::string& host, const std::string& text);
+
+    // ---- Events ----------------------------------------------------------
+    // Runs action at virtual time `time` (not before now). Busy events keep
+    // the world from being idle.
+    EventId at(double time, std::function<void()> action, bool busy = true);
+    bool cancel(EventId id) { return queue_.cancel(id); }
+
+    // ---- Driver ----------------------------------------------------------
+    std::vector<void*> take_runnable() { return waiters_.take_runnable(); }
+    // Jumps the clock to the next event and runs it; false when none is left.
+    bool step();
+    double next_event_time() { return queue_.next_time(); }
+    // No runnable token and no busy event: nothing will happen by itself.
+    bool idle();
+    void wake(void* token) { waiters_.wake(token, nullptr); }
+    void cancel_wait(void* token) { waiters_.cancel(token); }
+    bool waiting(void* token) const { return waiters_.waiting(token); }
+    std::size_t waiting_count() const { return waiters_.waiting_count(); }
+    std::vector<BlockedWait> blocked() const { return waiters_.blocked(); }
+    // "deadlock at t=...: host 'b' fd 3 waits readable; ..." (empty if none wait).
+    std::string deadlock_report() const;
+    // The loop above, calling resume(token) for each runnable token.
+    RunResult run_until_idle(const std::function<void(void*)>& resume);
+    // The same, stopping before the first event later than `time` (the clock
+    // then reads `time`).
+    RunResult run_until(double time, const std::function<void(void*)>& resume);
+
+    // ---- Kernel internals (hosts and sockets) -----------------------------
+    WaitRegistry& waiters() { return waiters_; }
+    // Puts a packet on the wire from `from`: routing, link faults, delivery.
+    void transmit(SimHost& from, Packet packet);
+    // The host that owns a (wire form) IP, or nullptr.
+    SimHost* owner_of(const Address& ip);
+    void record(const char* kind, const std::string& host, const std::string& detail) {
+        trace_.record(now_, kind, host, detail);
+    }
+
+private:
+    void deliver(HostId to, const Packet& packet);
+
+    // Declaration order is destruction order reversed: hosts (and their
+    // sockets' timers) go before the queue they cancel events in.
+    std::uint64_t seed_;
+    double now_ = 0;
+    Random random_;
+    Trace trace_;
+    SimConfig config_;
+    EventQueue queue_;
+    WaitRegistry waiters_;
+    Links links_;
+    NameTable names_;
+    std::map<std::string, HostId> ip_owner_;  // ip_text() -> host
+    std::vector<std::unique_ptr<SimHost>> hosts_;
+};
+
+}  // namespace lsock::sim

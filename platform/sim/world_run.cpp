@@ -1,0 +1,69 @@
+// The driver side of the world: running events and handing out coroutines.
+#include <cstdio>
+
+#include "sim_host.hpp"
+#include "world.hpp"
+
+namespace lsock::sim {
+
+bool World::step() {
+    double time;
+    std::function<void()> action;
+    if (!queue_.pop(&time, &action)) return false;
+    if (time > now_) now_ = time;
+    action();
+    return true;
+}
+
+bool World::idle() { return !waiters_.has_runnable() && queue_.busy_count() == 0; }
+
+RunResult World::run_until_idle(const std::function<void(void*)>& resume) {
+    for (;;) {
+        std::vector<void*> tokens = take_runnable();
+        if (!tokens.empty()) {
+            for (void* token : tokens) resume(token);
+            continue;
+        }
+        if (queue_.busy_count() == 0) return waiters_.waiting_count() ? RunResult::Deadlock : RunResult::Idle;
+        step();
+    }
+}
+
+RunResult World::run_until(double time, const std::function<void(void*)>& resume) {
+    for (;;) {
+        std::vector<void*> tokens = take_runnable();
+        if (!tokens.empty()) {
+            for (void* token : tokens) resume(token);
+            continue;
+        }
+        if (queue_.busy_count() == 0 && waiters_.waiting_count() != 0) return RunResult::Deadlock;
+        if (queue_.next_time() > time) {
+            if (time > now_ && time != kNoDeadline) now_ = time;
+            return queue_.busy_count() == 0 ? RunResult::Idle : RunResult::TimeReached;
+        }
+        step();
+    }
+}
+
+std::string World::deadlock_report() const {
+    std::vector<BlockedWait> waits = blocked();
+    if (waits.empty()) return "";
+    char head[96];
+    std::snprintf(head, sizeof head, "deadlock at t=%.6f (seed %llu): %zu wait(s) can never end:", now_,
+                  static_cast<unsigned long long>(seed_), waits.size());
+    std::string text = head;
+    for (const auto& w : waits) {
+        text += "\n  host '" + w.host + "'";
+        if (w.items.empty()) text += " sleeps forever";
+        for (const auto& item : w.items) {
+            text += " fd " + std::to_string(item.fd) + " waits";
+            if (item.events & kReadable) text += " readable";
+            if (item.events & kWritable) text += " writable";
+            if (!(item.events & (kReadable | kWritable))) text += " (nothing)";
+            text += ';';
+        }
+    }
+    return text;
+}
+
+}  // namespace lsock::sim

@@ -1,0 +1,242 @@
+// The world itself: clock, event order, random source, trace hash, names,
+// waiting and deadlock reports.
+#include <chrono>
+
+#include "sim_harness.hpp"
+
+using namespace simtest;
+
+TEST_CASE("event queue runs events by time, then by the order they were scheduled", "[sim][world]") {
+    EventQueue q;
+    std::string order;
+    q.push(2.0, [&] { order += 'c'; }, true);
+    q.push(1.0, [&] { order += 'a'; }, true);
+    EventId dropped = q.push(1.0, [&] { order += 'x'; }, true);
+    q.push(1.0, [&] { order += 'b'; }, false);
+    REQUIRE(q.busy_count() == 3);
+    REQUIRE(q.cancel(dropped));
+    REQUIRE_FALSE(q.cancel(dropped));
+    REQUIRE(q.busy_count() == 2);
+    double t;
+    std::function<void()> action;
+    while (q.pop(&t, &action)) action();
+    REQUIRE(order == "abc");
+    REQUIRE(q.next_time() == std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE("timers with equal deadlines resume in the order they were set", "[sim][world]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int a, b, c, d;
+    h.suspend(nullptr, 0, 5.0, &b);
+    h.suspend(nullptr, 0, 5.0, &a);
+    h.suspend(nullptr, 0, 3.0, &d);
+    h.suspend(nullptr, 0, 5.0, &c);
+    std::vector<void*> order;
+    std::vector<double> times;
+    REQUIRE(world.run_until_idle([&](void* t) {
+        order.push_back(t);
+        times.push_back(world.now());
+    }) == RunResult::Idle);
+    REQUIRE(order == std::vector<void*>{&d, &b, &a, &c});
+    REQUIRE(times == std::vector<double>{3.0, 5.0, 5.0, 5.0});
+}
+
+TEST_CASE("an idle wait of ten seconds jumps the clock and costs no wall time", "[sim][world]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int token;
+    auto start = std::chrono::steady_clock::now();
+    h.suspend(nullptr, 0, 10.0, &token);
+    int resumed = 0;
+    REQUIRE(world.run_until_idle([&](void*) { ++resumed; }) == RunResult::Idle);
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(resumed == 1);
+    REQUIRE(world.now() == 10.0);
+    REQUIRE(wall < 0.1);
+}
+
+TEST_CASE("run_until stops at its time and the clock reads that time", "[sim][world]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int token;
+    h.suspend(nullptr, 0, 7.0, &token);
+    int resumed = 0;
+    REQUIRE(world.run_until(4.0, [&](void*) { ++resumed; }) == RunResult::TimeReached);
+    REQUIRE(world.now() == 4.0);
+    REQUIRE(resumed == 0);
+    REQUIRE(world.run_until(8.0, [&](void*) { ++resumed; }) == RunResult::Idle);
+    REQUIRE(resumed == 1);
+    REQUIRE(world.now() == 8.0);
+}
+
+TEST_CASE("the random source is the same for the same seed and differs across seeds", "[sim][world]") {
+    Random a(42), b(42), c(43);
+    for (int i = 0; i < 100; ++i) {
+        std::uint64_t x = a.next();
+        REQUIRE(x == b.next());
+        (void)c;
+    }
+    REQUIRE(Random(42).next() != Random(43).next());
+    Random u(7);
+    for (int i = 0; i < 1000; ++i) {
+        double v = u.uniform();
+        REQUIRE(v >= 0.0);
+        REQUIRE(v < 1.0);
+    }
+}
+
+namespace {
+// A transfer over a lossy, jittery link; the trace hash names the run.
+std::uint64_t lossy_transfer_hash(std::uint64_t seed, double* finished_at = nullptr) {
+    World world(seed);
+    SimHost& a = *world.add_host("a", {"10.0.0.1"});
+    SimHost& b = *world.add_host("b", {"10.0.0.2"});
+    LinkConfig link;
+    link.latency = 0.01;
+    link.jitter = 0.005;
+    link.loss = 0.1;
+    world.set_link(a, b, link);
+    Fd listener = listen_on(b, 80);
+    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    std::string data = pattern(50000);
+    std::size_t sent = 0;
+    std::string got;
+    step_until(world, [&] {
+        while (sent < data.size()) {
+            IoResult r = a.send(c, data.data() + sent, data.size() - sent);
+            if (!r.ok()) break;
+            sent += r.bytes;
+        }
+        got += read_now(b, s);
+        return got.size() == data.size();
+    });
+    REQUIRE(got == data);
+    if (finished_at) *finished_at = world.now();
+    return world.trace_hash();
+}
+}  // namespace
+
+TEST_CASE("same seed gives the same trace hash, another seed another hash", "[sim][world][determinism]") {
+    std::uint64_t first = lossy_transfer_hash(42);
+    std::uint64_t again = lossy_transfer_hash(42);
+    std::uint64_t other = lossy_transfer_hash(43);
+    INFO("seed 42 -> " << first << ", seed 43 -> " << other);
+    REQUIRE(first == again);
+    REQUIRE(first != other);
+}
+
+TEST_CASE("a deadlock is reported with host, descriptor and direction", "[sim][world][deadlock]") {
+    World world(5);
+    SimHost& a = *world.add_host("alpha", {"10.0.0.1"});
+    SimHost& b = *world.add_host("beta", {"10.0.0.2"});
+    Fd listener = listen_on(b, 80);
+    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    // Both sides wait to read; nobody writes.
+    int client_token, server_token;
+    PollItem ci{c, kReadable, 0}, si{s, kReadable, 0};
+    a.suspend(&ci, 1, kNoDeadline, &client_token);
+    b.suspend(&si, 1, kNoDeadline, &server_token);
+    REQUIRE(world.run_until_idle([](void*) { FAIL("nobody should wake"); }) == RunResult::Deadlock);
+    auto blocked = world.blocked();
+    REQUIRE(blocked.size() == 2);
+    std::string report = world.deadlock_report();
+    INFO(report);
+    REQUIRE(report.find("deadlock") != std::string::npos);
+    REQUIRE(report.find("host 'alpha' fd " + std::to_string(c) + " waits readable") != std::string::npos);
+    REQUIRE(report.find("host 'beta' fd " + std::to_string(s) + " waits readable") != std::string::npos);
+    REQUIRE(report.find("seed 5") != std::string::npos);
+}
+
+TEST_CASE("a cancelled wait is forgotten and no longer counts as blocked", "[sim][world]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int forever, later;
+    h.suspend(nullptr, 0, kNoDeadline, &forever);
+    h.suspend(nullptr, 0, 2.0, &later);
+    REQUIRE(world.waiting(&forever));
+    world.cancel_wait(&forever);
+    REQUIRE_FALSE(world.waiting(&forever));
+    world.cancel_wait(&later);
+    REQUIRE(world.run_until_idle([](void*) { FAIL("cancelled"); }) == RunResult::Idle);
+    REQUIRE(world.now() == 0.0);  // the cancelled deadline no longer moves the clock
+}
+
+TEST_CASE("a wait ends when the descriptor becomes ready, not before", "[sim][world]") {
+    World world(1);
+    SimHost& a = *world.add_host("a", {"10.0.0.1"});
+    SimHost& b = *world.add_host("b", {"10.0.0.2"});
+    LinkConfig link;
+    link.latency = 0.25;
+    world.set_link(a, b, link);
+    Fd listener = listen_on(b, 80);
+    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    double sent_at = world.now();
+    REQUIRE(a.send(c, "ping", 4).bytes == 4);
+    int token;
+    PollItem item{s, kReadable, 0};
+    REQUIRE(b.wait(&item, 1, kNoDeadline) == ETIMEDOUT);  // wait never blocks in the sim
+    b.suspend(&item, 1, world.now() + 100, &token);
+    double woke = -1;
+    REQUIRE(world.run_until_idle([&](void*) { woke = world.now(); }) == RunResult::Idle);
+    REQUIRE(woke == Approx(sent_at + 0.25));
+    REQUIRE(b.wait(&item, 1, kNoDeadline) == 0);
+    REQUIRE((item.revents & kReadable) != 0);
+}
+
+TEST_CASE("names resolve to host addresses, localhost and literals; unknown names fail", "[sim][world][names]") {
+    World world(1);
+    SimHost& a = *world.add_host("server", {"10.0.0.1", "fd00::1"});
+    REQUIRE(world.add_name("www.example.test", {"10.0.0.1"}));
+    std::vector<ResolvedAddress> out;
+    ResolveHints stream;
+    stream.type = SocketType::Stream;
+    REQUIRE(a.resolve("server", "80", stream, &out) == ResolveError::None);
+    REQUIRE(out.size() == 2);
+    REQUIRE(out[0].address.to_string() == "10.0.0.1:80");
+    REQUIRE(out[1].address.to_string() == "[fd00::1]:80");
+    REQUIRE(out[0].protocol == 6);
+
+    REQUIRE(a.resolve("WWW.example.test", "http", stream, &out) == ResolveError::None);
+    REQUIRE(out.at(0).address.to_string() == "10.0.0.1:80");
+
+    ResolveHints v4 = stream;
+    v4.family = Family::Inet;
+    REQUIRE(a.resolve("localhost", "8080", v4, &out) == ResolveError::None);
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].address.to_string() == "127.0.0.1:8080");
+
+    REQUIRE(a.resolve("192.168.7.9", "1", stream, &out) == ResolveError::None);
+    REQUIRE(out[0].address.ip_text() == "192.168.7.9");
+
+    REQUIRE(a.resolve("nowhere.test", "80", stream, &out) == ResolveError::NotFound);
+    REQUIRE(a.resolve_error_message(ResolveError::NotFound) == "Name or service not known");
+    REQUIRE(a.resolve("server", "no-such-service", stream, &out) == ResolveError::BadSocktype);
+
+    ResolveHints passive = stream;
+    passive.flags = kResolvePassive;
+    passive.family = Family::Inet;
+    REQUIRE(a.resolve(nullptr, "80", passive, &out) == ResolveError::None);
+    REQUIRE(out[0].address.to_string() == "0.0.0.0:80");
+}
+
+TEST_CASE("hosts refuse bad or taken addresses and names", "[sim][world]") {
+    World world(1);
+    std::string error;
+    REQUIRE(world.add_host("a", {"10.0.0.1"}, &error));
+    REQUIRE_FALSE(world.add_host("b", {"10.0.0.1"}, &error));
+    REQUIRE_FALSE(world.add_host("a", {"10.0.0.2"}, &error));
+    REQUIRE_FALSE(world.add_host("c", {"not-an-ip"}, &error));
+    REQUIRE(error.find("not-an-ip") != std::string::npos);
+    REQUIRE(world.find_host("a") != nullptr);
+    REQUIRE(world.find_host("zzz") == nullptr);
+}
+
+TEST_CASE("error messages are the Linux strerror texts", "[sim][world]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    REQUIRE(h.error_message(ECONNREFUSED) == "Connection refused");
+    REQUIRE(h.error_message(EMSGSIZE) == "Message too long");
+    REQUIRE(h.error_message(EADDRINUSE) == "Address already in use");
+    REQUIRE(h.wait_style() == WaitStyle::Suspend);
+}
