@@ -23,12 +23,13 @@ end
 describe("SIGPIPE #loopback", function()
 
   it("a child that writes to a reset peer survives and gets nil, err", net.test(function(socket)
-    local host, port = net.peer("rst")
+    local host, port = net.peer("rst", { read = 1 })
     local output, ok = net.lua_child(([[
       local system = require "system"
       local socket = require "socket"
       local c = assert(socket.tcp())
       assert(c:connect(%q, %d))
+      assert(c:write("x"))   -- the peer resets once it has read this byte
       system.sleep(0.2)
       local n, err, sent
       for _ = 1, 100 do
@@ -46,7 +47,7 @@ describe("SIGPIPE #loopback", function()
   end))
 
   it("requiring and using socket leaves SIGPIPE neither ignored nor caught", net.test(function(socket)
-    local host, port = net.peer("rst")
+    local host, port = net.peer("rst", { read = 1 })
     local output, ok = net.lua_child(SIGNAL_BITS .. ([[
       local before = sigpipe_bits()
       local system = require "system"
@@ -54,6 +55,7 @@ describe("SIGPIPE #loopback", function()
       local after_require = sigpipe_bits()
       local c = assert(socket.tcp())
       assert(c:connect(%q, %d))
+      assert(c:write("x"))   -- the peer resets once it has read this byte
       system.sleep(0.2)
       for _ = 1, 100 do
         if not c:write(string.rep("x", 4096)) then break end
@@ -72,9 +74,10 @@ describe("SIGPIPE #loopback", function()
   end))
 
   it("the busted process itself survives a write to a reset peer", net.test(function(socket)
-    local host, port = net.peer("rst")
+    local host, port = net.peer("rst", { read = 1 })
     local c = assert(socket.tcp())
     assert(c:connect(host, port))
+    assert.equal(1, c:write("x"))   -- the peer resets once it has read this byte
     net.sleep(0.2)
     local n, err
     for _ = 1, 100 do
