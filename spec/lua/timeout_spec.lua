@@ -36,7 +36,11 @@ end)
 describe("blocking mode", function()
 
   it("read waits for all of a slow sender's bytes", net.test(function(socket)
-    local c = helpers.connect_peer(socket, "drip", { payload = "hello", delay = 0.05, after = "hold" })
+    -- Blocking has no bound of its own: the peer's lifetime is the bound.
+    local c = helpers.connect_peer(socket, "drip",
+                                   { payload = "hello", delay = 0.05, after = "hold", lifetime = 10 })
+    c:settimeout(nil)
+    assert.equal(-1, c:gettimeout())
     local took, data, err = net.timed(c.read, c, 5)
     assert.is_nil(err)
     assert.equal("hello", data)

@@ -31,6 +31,10 @@ function helpers.raises(f, fname, arg)
   return msg
 end
 
+-- Specs bound every wait: sockets from these helpers start with this
+-- timeout (a test of another mode sets its own).
+helpers.TIMEOUT = 5
+
 -- A connected TCP pair through a listener of our own: client, server side.
 function helpers.tcp_pair(socket, family)
   family = family or "inet"
@@ -41,8 +45,11 @@ function helpers.tcp_pair(socket, family)
   local port = assert(srv:getsockname())[2]
   local client = assert(socket.tcp())
   assert(client:connect(host, port))
+  srv:settimeout(helpers.TIMEOUT)
   local server = assert(srv:accept())
   srv:close()
+  client:settimeout(helpers.TIMEOUT)
+  server:settimeout(helpers.TIMEOUT)
   return client, server
 end
 
@@ -50,6 +57,7 @@ end
 function helpers.connect_peer(socket, name, opts)
   local host, port = net.peer(name, opts)
   local c = assert(socket.tcp())
+  c:settimeout(helpers.TIMEOUT)
   local ok, err = c:connect(host, port)
   assert(ok, "connect to peer " .. name .. ": " .. tostring(err))
   return c, host, port
