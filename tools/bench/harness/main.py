@@ -1,0 +1,54 @@
+"""The benchmark harness: runs every row on every server, then writes the
+report and the chart. Started by tools/bench/run.sh after it has built the
+tools and the library:
+
+    python3 main.py REPO TOOLS_DIR OURS_DIR RESULTS_DIR
+"""
+
+import json
+import os
+import sys
+
+import chart
+import environment
+import report
+import rows as row_defs
+import runner
+import settings as settings_mod
+from figures import number
+
+
+def _progress(row, server, outcome):
+    if outcome.status == "absent":
+        return
+    if outcome.status == "ok":
+        shown = ", ".join(f"{m.title} {number(outcome.values.get(m.key))}" for m in row.metrics)
+    else:
+        shown = outcome.text
+    print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)
+
+
+def main(repo, tools_dir, ours_dir, results_dir):
+    settings = settings_mod.load()
+    rows = row_defs.build(settings)
+    os.makedirs(results_dir, exist_ok=True)
+    load_before = environment.load_average()
+    print(f"load average before: {load_before}", flush=True)
+
+    results = runner.run_all(rows, settings, tools_dir, ours_dir, results_dir, _progress)
+
+    env = environment.describe(settings, repo, load_before, environment.load_average())
+    with open(os.path.join(results_dir, "results.json"), "w") as f:
+        json.dump({"environment": env,
+                   "results": {r: {s: vars(o) for s, o in cells.items()} for r, cells in results.items()}},
+                  f, indent=1)
+    docs = os.path.join(repo, "docs")
+    chart.draw(rows, results, f"{env['date']}, {env['mode'].split(' ')[0]} run, load {env['load average (1, 5, 15 min)']}",
+               os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
+    with open(os.path.join(docs, "bench.md"), "w") as f:
+        f.write(report.render(rows, results, env, "bench.png"))
+    print(f"wrote {os.path.join(docs, 'bench.md')} and bench.png; raw results in {results_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:5]))

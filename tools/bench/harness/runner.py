@@ -1,0 +1,81 @@
+"""Runs every row against every server, one server process per row."""
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+import processes
+import servers
+
+
+@dataclass
+class Outcome:
+    status: str                 # "ok", "absent", "na" or "failed"
+    values: dict = field(default_factory=dict)
+    text: str = ""              # why a figure is missing
+    raw: dict = field(default_factory=dict)
+
+
+ABSENT = Outcome("absent", text="—")
+
+
+def availability(tools_dir, ours_dir):
+    """Server key -> None when it can run, else the text its cells show."""
+    why = {}
+    for server in servers.CATALOG:
+        if server.family == "limit":
+            ok = os.access(os.path.join(tools_dir, "lsock_c_echo"), os.X_OK)
+            why[server.key] = None if ok else "n/a (not built)"
+            continue
+        probe = subprocess.run(["lua5.2", "-e", f'require "{server.needs}"'],
+                               env=servers.lua_env(server, ours_dir), capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            why[server.key] = None
+        elif server.key == "ours_sock":
+            why[server.key] = "n/a (sock not built)"
+        elif server.family == "ours":
+            why[server.key] = "n/a (library not built)"
+        else:
+            why[server.key] = f"n/a ({server.needs} not installed)"
+    return why
+
+
+def run_cell(row, server, settings, tools_dir, ours_dir, log_dir):
+    """Starts `server`, drives it through `row`, stops it."""
+    lifetime = row.seconds + 30
+    argv = servers.command(server, tools_dir, row.mode, lifetime, row.frame)
+    log = os.path.join(log_dir, f"{row.key}-{server.key}.log")
+    proc = processes.ServerProcess(argv, servers.lua_env(server, ours_dir), settings.server_cpu, log)
+    try:
+        if not proc.wait_listening():
+            return Outcome("failed", text="did not start: " + proc.last_error())
+        args = row.loadgen + ["--port", proc.port, "--watch-pid", proc.pid]
+        raw = processes.run_loadgen(tools_dir, settings.client_cpu, args, row.seconds + 30)
+        values = row.derive(raw)
+        if proc.died():
+            return Outcome("failed", values, "died: " + proc.last_error(), raw)
+        if "error" in raw:
+            return Outcome("failed", values, f"failed: {raw['error']}", raw)
+        return Outcome("ok", values, raw=raw)
+    finally:
+        proc.stop()
+        time.sleep(0.3)  # let the kernel finish the resets before the next server
+
+
+def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
+    """{row key: {server key: Outcome}} for every row and server."""
+    missing = availability(tools_dir, ours_dir)
+    results = {}
+    for row in rows:
+        results[row.key] = {}
+        for server in servers.CATALOG:
+            if not server.takes(row.kind):
+                outcome = ABSENT
+            elif missing[server.key]:
+                outcome = Outcome("na", text=missing[server.key])
+            else:
+                outcome = run_cell(row, server, settings, tools_dir, ours_dir, log_dir)
+            results[row.key][server.key] = outcome
+            progress(row, server, outcome)
+    return results

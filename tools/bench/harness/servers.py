@@ -1,0 +1,57 @@
+"""The servers under test: who they are, how to start them, which rows
+they take part in.
+
+Ours and the peers both answer to require "socket", so each server runs in
+its own lua5.2 process with a module path that finds the right one: ours
+with the bench build folder first, the peers with the system default."""
+
+import os
+from dataclasses import dataclass
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.dirname(HERE)
+SCRIPTS = os.path.join(BENCH, "servers")
+
+ONE_CONNECTION = ("bulk", "pingpong", "lines")
+EVERY_ECHO_ROW = ("bulk", "pingpong", "echo", "idle")
+
+
+@dataclass
+class Server:
+    key: str
+    label: str
+    family: str        # "limit", "ours" or "peer"
+    script: str        # a Lua file in servers/, or "" for the C++ server
+    rows: tuple        # row kinds this server is written for
+    needs: str         # a Lua module that must load, checked before the run
+
+    def takes(self, kind):
+        return kind in self.rows
+
+
+CATALOG = [
+    Server("c", "C++ epoll (limit)", "limit", "", EVERY_ECHO_ROW + ("lines",), ""),
+    Server("ours_sock", "ours: sock", "ours", "ours_sock.lua", EVERY_ECHO_ROW, "sock"),
+    Server("ours_socket", "ours: socket, blocking", "ours", "ours_socket_blocking.lua", ONE_CONNECTION, "socket"),
+    Server("ours_select", "ours: socket.select", "ours", "ours_socket_select.lua", EVERY_ECHO_ROW, "socket"),
+    Server("luasocket", "LuaSocket, blocking", "peer", "luasocket_blocking.lua", ONE_CONNECTION, "socket"),
+    Server("copas", "LuaSocket + copas", "peer", "luasocket_copas.lua", EVERY_ECHO_ROW, "copas"),
+    Server("cqueues", "cqueues", "peer", "cqueues_coroutines.lua", EVERY_ECHO_ROW + ("lines",), "cqueues"),
+    Server("luv", "luv", "peer", "luv_callbacks.lua", EVERY_ECHO_ROW, "luv"),
+]
+
+
+def lua_env(server, ours_dir):
+    """The environment a server's lua5.2 runs in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUA_")}
+    if server.family == "ours":
+        env["LUA_PATH"] = os.path.join(ours_dir, "?.lua") + ";;"
+        env["LUA_CPATH"] = os.path.join(ours_dir, "?.so") + ";;"
+    return env
+
+
+def command(server, tools_dir, mode, lifetime, frame):
+    """argv that starts `server` in `mode` for at most `lifetime` seconds."""
+    if server.family == "limit":
+        return [os.path.join(tools_dir, "lsock_c_echo"), mode, str(int(lifetime))]
+    return ["lua5.2", os.path.join(SCRIPTS, server.script), mode, str(int(lifetime)), str(frame)]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole benchmark in one command: installs what it needs from Debian's
+# packages (quiet when already installed), builds the load generator, the
+# C++ limit server and our library, runs every row against every server,
+# and writes docs/bench.md and docs/bench.png.
+#
+#   bash tools/bench/run.sh                 # full run, several minutes
+#   BENCH_QUICK=1 bash tools/bench/run.sh   # smaller sizes, under 2 minutes
+#
+# See tools/bench/README.md for the variables that change sizes and CPUs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+. tools/deps.sh
+lsock_install "${LSOCK_BUILD_PACKAGES[@]}" python3 util-linux gnuplot-nox \
+  lua-socket lua-copas lua-cqueues lua-luv
+
+out=$repo/build-bench
+mkdir -p "$out"
+
+# The load generator and the C++ server build on their own, whatever state
+# the library's tree is in.
+cmake -S tools/bench -B "$out/tools" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out/tools" -j"$(nproc)" >/dev/null
+
+# Our library, from the working tree (default) or from the last commit
+# (BENCH_SOURCE=head), so that colleagues' unfinished edits need not be in
+# the numbers. A build that fails leaves our rows as "n/a".
+src=$repo
+if [ "${BENCH_SOURCE:-tree}" = head ]; then
+  src=$out/head-src
+  rm -rf "$src" && mkdir -p "$src"
+  git archive HEAD | tar -x -C "$src"
+fi
+if ! { cmake -S "$src" -B "$out/ours" -DLSOCK_TESTS=OFF >/dev/null &&
+       cmake --build "$out/ours" -j"$(nproc)" >"$out/ours-build.log" 2>&1; }; then
+  echo "our library did not build (see $out/ours-build.log); its rows will say n/a"
+fi
+
+# 10,000 connections need 10,000 descriptors in the server and as many in
+# the load generator.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+exec python3 tools/bench/harness/main.py "$repo" "$out/tools" "$out/ours" "$out/results"
