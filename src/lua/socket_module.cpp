@@ -1,6 +1,7 @@
 #include "lua/socket_module.hpp"
 
 #include <cerrno>
+#include <cstring>
 
 #include "lua/select.hpp"
 #include "lua/socket_object.hpp"
@@ -23,8 +24,9 @@ int socket_new(lua_State* L) {
 
 int socket_getaddrinfo(lua_State* L) {
     Os& os = os_of_upvalue(L);
-    const char* host = luaL_optstring(L, 1, nullptr);
-    const char* service = lua_isnoneornil(L, 2) ? nullptr : luaL_checkstring(L, 2);
+    std::size_t host_size = 0, service_size = 0;
+    const char* host = luaL_optlstring(L, 1, nullptr, &host_size);
+    const char* service = lua_isnoneornil(L, 2) ? nullptr : luaL_checklstring(L, 2, &service_size);
     lua_Integer family = luaL_optinteger(L, 3, 0);
     lua_Integer type = luaL_optinteger(L, 4, 0);
     lua_Integer protocol = luaL_optinteger(L, 5, 0);
@@ -35,6 +37,9 @@ int socket_getaddrinfo(lua_State* L) {
     luaL_argcheck(L, protocol >= 0 && protocol <= 255, 5, "protocol number expected");
     luaL_argcheck(L, flags >= 0 && flags < 128, 6, "AI_* flags expected");
     luaL_argcheck(L, host || service, 1, "host or port expected");
+    // A NUL inside a name would silently cut it short: refuse it instead.
+    if ((host && std::strlen(host) != host_size) || (service && std::strlen(service) != service_size))
+        return push_resolve_failure(L, os, ResolveError::NotFound);
     ResolveHints hints;
     hints.family = Family(family);
     hints.type = SocketType(type);

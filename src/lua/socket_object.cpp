@@ -141,9 +141,11 @@ Family check_family(lua_State* L, int index) {
 }
 
 int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive) {
-    const char* host = luaL_checkstring(L, index);
+    std::size_t host_size = 0;
+    const char* host = luaL_checklstring(L, index, &host_size);
     bool is_unix = std::strncmp(host, "unix:", 5) == 0;
     const char* service = nullptr;
+    std::size_t service_size = 0;
     if (!is_unix) {
         if (lua_type(L, index + 1) == LUA_TNUMBER) {
             lua_Integer port = lua_tointeger(L, index + 1);
@@ -154,7 +156,12 @@ int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type,
             const char* got = luaL_typename(L, index + 1);
             luaL_argerror(L, index + 1, lua_pushfstring(L, "port (number or service name) expected, got %s", got));
         }
-        service = lua_tostring(L, index + 1);  // converts a number in place
+        service = lua_tolstring(L, index + 1, &service_size);  // converts a number in place
+    }
+    // A NUL inside a name would silently cut it short: refuse it instead.
+    if (std::strlen(host) != host_size || (service && std::strlen(service) != service_size)) {
+        if (is_unix) return push_failure(L, os, EINVAL);
+        return push_resolve_failure(L, os, ResolveError::NotFound);
     }
     // Argument errors are all raised above; from here on a C++ object may
     // live on this frame.
