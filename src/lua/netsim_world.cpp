@@ -1,0 +1,371 @@
+// netsim.world: a simulated network in virtual time, and its run loop.
+//
+// The world's threads are Lua coroutines. A coroutine that has to wait (a
+// blocking socket call on a simulated host) suspends itself with the host
+// and yields; the run loop resumes it when the world says so, so a run is
+// the same sequence of events for the same seed.
+#include <cstdio>
+#include <new>
+#include <vector>
+
+#include "lua/netsim_objects.hpp"
+#include "sim_host.hpp"
+
+namespace lsock::lua {
+
+namespace {
+
+std::string seed_text(const sim::World& world) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(world.seed()));
+    return text;
+}
+
+int world_gc(lua_State* L) {
+    static_cast<WorldObject*>(lua_touserdata(L, 1))->~WorldObject();
+    return 0;
+}
+
+// Resumes one coroutine of the world at `world_index`. A thread that ended
+// is forgotten; one that failed records the failure, which ends the run.
+void resume_thread(lua_State* L, int world_index, lua_State* co) {
+    WorldObject* world = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    push_world_table(L, world_index, "threads");
+    lua_pushlightuserdata(L, co);
+    lua_rawget(L, -2);
+    bool known = lua_isthread(L, -1);
+    lua_pop(L, 1);
+    if (!known || !world->failure.empty()) {
+        lua_pop(L, 1);
+        return;
+    }
+    // A coroutine that has not started yet holds its function and arguments.
+    int arguments = lua_status(co) == LUA_OK ? lua_gettop(co) - 1 : 0;
+    int status = lua_resume(co, L, arguments);
+    if (status == LUA_YIELD) {
+        lua_settop(co, 0);
+        // A plain coroutine.yield() in a host thread lets the others run first.
+        if (!world->world.waiting(co)) world->world.wake(co);
+        lua_pop(L, 1);
+        return;
+    }
+    if (status != LUA_OK) {
+        const char* message = luaL_tolstring(co, -1, nullptr);
+        luaL_traceback(L, co, message, 0);
+        push_world_table(L, world_index, "thread_hosts");
+        lua_pushthread(co);
+        lua_xmove(co, L, 1);
+        lua_rawget(L, -2);
+        HostObject* host = static_cast<HostObject*>(lua_touserdata(L, -1));
+        std::string where = host ? "host '" + host->host().name() + "'" : "a host";
+        world->failure = "netsim (seed " + seed_text(world->world) + "): a thread on " + where +
+                         " failed at t=" + std::to_string(world->world.now()) + ": " + lua_tostring(L, -3);
+        lua_pop(L, 3);
+    }
+    lua_pushlightuserdata(L, co);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+// True when every wait left is a daemon's (a server that waits forever by
+// design): the run has ended normally.
+bool only_daemons_wait(lua_State* L, int world_index, const sim::World& world) {
+    push_world_table(L, world_index, "daemons");
+    bool all = true;
+    for (const sim::BlockedWait& wait : world.blocked()) {
+        lua_pushlightuserdata(L, wait.token);
+        lua_rawget(L, -2);
+        all = all && lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return all;
+}
+
+// world:run([until]) -> now. Runs until nothing can happen any more (or
+// until virtual time `until`). Raises, naming the seed, when a thread
+// failed or when threads wait on each other forever (a deadlock).
+int world_run(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    double until = luaL_optnumber(L, 2, kNoDeadline);
+    luaL_argcheck(L, until >= world->world.now(), 2, "time is in the past");
+    if (world->running) return luaL_error(L, "world:run called from inside the world's own run");
+    lua_settop(L, 1);
+    world->running = true;
+    world->failure.clear();
+    auto resume = [L](void* token) { resume_thread(L, 1, static_cast<lua_State*>(token)); };
+    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume)
+                                                 : world->world.run_until(until, resume);
+    world->running = false;
+    if (!world->failure.empty()) {
+        lua_pushstring(L, world->failure.c_str());
+        world->failure.clear();
+        return lua_error(L);
+    }
+    if (result == sim::RunResult::Deadlock && !only_daemons_wait(L, 1, world->world)) {
+        lua_pushstring(L, ("netsim: " + world->world.deadlock_report()).c_str());
+        return lua_error(L);
+    }
+    lua_pushnumber(L, world->world.now());
+    return 1;
+}
+
+// world:host(name [, {addresses}]). Without addresses a numeric name is its
+// own address, and any other name gets 10.0.x.y and fd00::x:y.
+int world_host(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* name = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    int listed = lua_istable(L, 3) ? int(lua_rawlen(L, 3)) : 0;
+    for (int i = 1; i <= listed; ++i) {
+        lua_rawgeti(L, 3, i);
+        luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3, "array of address strings expected");
+        lua_pop(L, 1);
+    }
+    // Arguments are checked: C++ objects may live on this frame from here on.
+    std::vector<std::string> addresses;
+    if (lua_istable(L, 3)) {
+        for (int i = 1; i <= listed; ++i) {
+            lua_rawgeti(L, 3, i);
+            addresses.emplace_back(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    } else if (Address::parse_ip(name, 0)) {
+        addresses.emplace_back(name);
+    } else {
+        std::size_t n = world->world.host_count() + 1;
+        char v4[32], v6[48];
+        std::snprintf(v4, sizeof v4, "10.0.%zu.%zu", n / 256, n % 256);
+        std::snprintf(v6, sizeof v6, "fd00::%zx:%zx", n / 256, n % 256);
+        addresses = {v4, v6};
+    }
+    std::string error;
+    sim::SimHost* host = world->world.add_host(name, addresses, &error);
+    addresses.clear();
+    if (!host) {
+        lua_pushnil(L);
+        lua_pushstring(L, error.c_str());
+        return 2;
+    }
+    push_host(L, 1, host->id());
+    push_world_table(L, 1, "hosts");
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+    return 1;
+}
+
+// Link settings from a Lua table; absent fields keep `base`.
+sim::LinkConfig check_link(lua_State* L, int index, sim::LinkConfig base) {
+    luaL_checktype(L, index, LUA_TTABLE);
+    struct Field {
+        const char* name;
+        double sim::LinkConfig::*member;
+        bool probability;
+    };
+    static const Field fields[] = {
+        {"latency", &sim::LinkConfig::latency, false},   {"jitter", &sim::LinkConfig::jitter, false},
+        {"bandwidth", &sim::LinkConfig::bandwidth, false}, {"loss", &sim::LinkConfig::loss, true},
+        {"duplicate", &sim::LinkConfig::duplicate, true}, {"reorder", &sim::LinkConfig::reorder, true},
+        {"reorder_delay", &sim::LinkConfig::reorder_delay, false},
+    };
+    for (const Field& field : fields) {
+        lua_getfield(L, index, field.name);
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isnumber(L, -1)) luaL_error(L, "link field '%s' must be a number", field.name);
+            double value = lua_tonumber(L, -1);
+            if (value < 0 || value != value || (field.probability && value > 1))
+                luaL_error(L, "link field '%s' out of range: %f", field.name, value);
+            base.*field.member = value;
+        }
+        lua_pop(L, 1);
+    }
+    return base;
+}
+
+template <bool OneWay>
+int world_link(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    sim::LinkConfig config = check_link(L, 4, world->world.link(a, b));
+    if (OneWay) world->world.set_link_one_way(a, b, config);
+    else world->world.set_link(a, b, config);
+    return 0;
+}
+
+int world_default_link(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    world->world.set_default_link(check_link(L, 2, sim::LinkConfig{}));
+    return 0;
+}
+
+template <bool OneWay>
+int world_partition(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    if (OneWay) world->world.partition_one_way(a, b);
+    else world->world.partition(a, b);
+    return 0;
+}
+
+// world:heal() heals everything; world:heal(a, b) one pair, both ways.
+template <bool OneWay>
+int world_heal(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    if (!OneWay && lua_isnoneornil(L, 2)) {
+        world->world.heal_all();
+        return 0;
+    }
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    if (OneWay) world->world.heal_one_way(a, b);
+    else world->world.heal(a, b);
+    return 0;
+}
+
+int world_name(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* name = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    std::vector<std::string> addresses;
+    for (int i = 1; i <= int(lua_rawlen(L, 3)); ++i) {
+        lua_rawgeti(L, 3, i);
+        const char* text = lua_tostring(L, -1);
+        if (text) addresses.emplace_back(text);
+        lua_pop(L, 1);
+    }
+    std::string error;
+    bool ok = world->world.add_name(name, addresses, &error);
+    addresses.clear();
+    if (!ok) {
+        lua_pushnil(L);
+        lua_pushstring(L, error.c_str());
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int world_now(lua_State* L) {
+    lua_pushnumber(L, check_world(L, 1)->world.now());
+    return 1;
+}
+
+int world_seed(lua_State* L) {
+    lua_pushnumber(L, double(check_world(L, 1)->world.seed()));
+    return 1;
+}
+
+// The hash as 16 hex digits: a 64-bit value does not fit a Lua 5.2 number.
+int world_trace_hash(lua_State* L) {
+    char text[24];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(check_world(L, 1)->world.trace_hash()));
+    lua_pushstring(L, text);
+    return 1;
+}
+
+int world_trace(lua_State* L) {
+    lua_pushstring(L, check_world(L, 1)->world.trace().text().c_str());
+    return 1;
+}
+
+int world_note(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* text = luaL_checkstring(L, 2);
+    world->world.note("lua", text);
+    return 0;
+}
+
+int world_find_host(lua_State* L) {
+    check_world(L, 1);
+    luaL_checkstring(L, 2);
+    push_world_table(L, 1, "hosts");
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+int world_tostring(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    lua_pushfstring(L, "<netsim world: seed %s, t=%f>", seed_text(world->world).c_str(), world->world.now());
+    return 1;
+}
+
+}  // namespace
+
+WorldObject* check_world(lua_State* L, int index) {
+    return static_cast<WorldObject*>(luaL_checkudata(L, index, kWorldMeta));
+}
+
+void push_world_table(lua_State* L, int world_index, const char* field) {
+    lua_getuservalue(L, world_index);
+    lua_getfield(L, -1, field);
+    lua_remove(L, -2);
+}
+
+// netsim.world{seed = n}: seeds default to 1, never to OS entropy, so that a
+// test without a seed still runs the same way every time.
+int new_world(lua_State* L) {
+    lua_Number seed = 1;
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_getfield(L, 1, "seed");
+        if (!lua_isnil(L, -1)) {
+            luaL_argcheck(L, lua_isnumber(L, -1), 1, "seed must be a number");
+            seed = lua_tonumber(L, -1);
+            luaL_argcheck(L, seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)), 1,
+                          "seed must be a whole number from 0 to 2^53");
+        }
+        lua_pop(L, 1);
+    }
+    register_world_type(L);
+    register_host_type(L);
+    new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
+    luaL_setmetatable(L, kWorldMeta);
+    lua_createtable(L, 0, 4);
+    for (const char* field : {"threads", "hosts", "thread_hosts", "daemons"}) {
+        lua_newtable(L);
+        lua_setfield(L, -2, field);
+    }
+    lua_setuservalue(L, -2);
+    return 1;
+}
+
+void register_world_type(lua_State* L) {
+    if (!luaL_newmetatable(L, kWorldMeta)) {
+        lua_pop(L, 1);
+        return;
+    }
+    static const luaL_Reg methods[] = {
+        {"run", world_run},
+        {"host", world_host},
+        {"find_host", world_find_host},
+        {"link", world_link<false>},
+        {"link_one_way", world_link<true>},
+        {"default_link", world_default_link},
+        {"partition", world_partition<false>},
+        {"partition_one_way", world_partition<true>},
+        {"heal", world_heal<false>},
+        {"heal_one_way", world_heal<true>},
+        {"name", world_name},
+        {"now", world_now},
+        {"seed", world_seed},
+        {"trace_hash", world_trace_hash},
+        {"trace", world_trace},
+        {"note", world_note},
+        {nullptr, nullptr},
+    };
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, world_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, world_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+}
+
+}  // namespace lsock::lua
