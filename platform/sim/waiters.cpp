@@ -109,10 +109,24 @@ bool WaitRegistry::has_runnable() {
     return !runnable_.empty();
 }
 
+void WaitRegistry::set_daemon(void* token, bool daemon) {
+    if (daemon)
+        daemons_.insert(token);
+    else
+        daemons_.erase(token);
+}
+
 std::vector<BlockedWait> WaitRegistry::blocked() const {
     std::vector<BlockedWait> out;
-    for (const auto& [id, w] : waiters_) out.push_back({w.token, w.host->name(), w.items, w.deadline});
+    for (const auto& [id, w] : waiters_)
+        if (!is_daemon(w.token)) out.push_back({w.token, w.host->name(), w.items, w.deadline});
     return out;
+}
+
+std::size_t WaitRegistry::blocked_count() const {
+    std::size_t n = 0;
+    for (const auto& [id, w] : waiters_) n += !is_daemon(w.token);
+    return n;
 }
 
 std::vector<void*> WaitRegistry::drop_host(const SimHost& host) {

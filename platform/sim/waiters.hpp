@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "event_queue.hpp"
@@ -52,7 +53,12 @@ public:
     std::vector<void*> take_runnable();
     bool has_runnable();
 
+    // A daemon (a server loop) may wait forever without that being a deadlock.
+    void set_daemon(void* token, bool daemon);
+    bool is_daemon(void* token) const { return daemons_.count(token) != 0; }
+    // Waits that are not daemons': if nothing can happen, these are stuck.
     std::vector<BlockedWait> blocked() const;
+    std::size_t blocked_count() const;
     // Forgets every wait and runnable token of a host (it crashed).
     std::vector<void*> drop_host(const SimHost& host);
 
@@ -82,6 +88,7 @@ private:
     };
     std::vector<Runnable> runnable_;
     std::uint64_t next_id_ = 1;
+    std::unordered_set<void*> daemons_;  // looked up only, never iterated (order stays deterministic)
 };
 
 }  // namespace lsock::sim

@@ -162,18 +162,18 @@ void World::transmit(SimHost& from, Packet packet) {
     }
     record(fate.arrivals.size() > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), what);
     HostId dest = to->id();
-    for (std::size_t i = 0; i + 1 < fate.arrivals.size(); ++i)
-        at(fate.arrivals[i], [this, dest, packet] { deliver(dest, packet); });
-    at(fate.arrivals.back(), [this, dest, packet = std::move(packet)] { deliver(dest, packet); });
+    // The description is made once: formatting is most of a packet's cost.
+    auto shared = std::make_shared<const std::pair<Packet, std::string>>(std::move(packet), std::move(what));
+    for (double arrival : fate.arrivals) at(arrival, [this, dest, shared] { deliver(dest, shared->first, shared->second); });
 }
 
-void World::deliver(HostId to, const Packet& packet) {
+void World::deliver(HostId to, const Packet& packet, const std::string& what) {
     SimHost& host = *hosts_[std::size_t(to)];
     if (!host.up()) {
-        record("drop", host.name(), "host-down " + packet.describe());
+        record("drop", host.name(), "host-down " + what);
         return;
     }
-    record("recv", host.name(), packet.describe());
+    record("recv", host.name(), what);
     host.deliver(packet);
 }
 

@@ -7,8 +7,8 @@
 //     tokens = world.take_runnable()
 //     if tokens not empty: resume each (a coroutine that must wait calls
 //                          SimHost::suspend and yields); continue
-//     if world.idle():     stop; world.waiting_count() > 0 means deadlock:
-//                          world.blocked() / deadlock_report() say who waits on what
+//     if world.idle():     stop; world.blocked() not empty means deadlock:
+//                          it (and deadlock_report()) says who waits on what
 //     world.step()         jump the clock to the next event and run it
 //
 // Time never moves by itself: step() jumps to the next event, so an idle
@@ -36,8 +36,8 @@ namespace lsock::sim {
 class SimHost;
 
 enum class RunResult {
-    Idle,         // nothing left to do: no runnable token, no pending event, nobody waits
-    Deadlock,     // nothing can happen any more, yet tokens wait (see blocked())
+    Idle,         // nothing left to do: no runnable token, no pending event, only daemons wait
+    Deadlock,     // nothing can happen any more, yet non-daemon tokens wait (see blocked())
     TimeReached,  // run_until stopped at its time limit
 };
 
@@ -107,6 +107,14 @@ public:
     void cancel_wait(void* token) { waiters_.cancel(token); }
     bool waiting(void* token) const { return waiters_.waiting(token); }
     std::size_t waiting_count() const { return waiters_.waiting_count(); }
+    // A daemon token (a server loop) may wait forever without a deadlock.
+    void set_daemon(void* token, bool daemon) { waiters_.set_daemon(token, daemon); }
+    // The coroutine behind a token is gone: drop its wait and its marks.
+    void forget_token(void* token) {
+        waiters_.cancel(token);
+        waiters_.set_daemon(token, false);
+    }
+    // Waits of non-daemon tokens, in the order they began.
     std::vector<BlockedWait> blocked() const { return waiters_.blocked(); }
     // "deadlock at t=...: host 'b' fd 3 waits readable; ..." (empty if none wait).
     std::string deadlock_report() const;
@@ -127,7 +135,7 @@ public:
     }
 
 private:
-    void deliver(HostId to, const Packet& packet);
+    void deliver(HostId to, const Packet& packet, const std::string& what);
 
     // Declaration order is destruction order reversed: hosts (and their
     // sockets' timers) go before the queue they cancel events in.

@@ -24,7 +24,7 @@ RunResult World::run_until_idle(const std::function<void(void*)>& resume) {
             for (void* token : tokens) resume(token);
             continue;
         }
-        if (queue_.busy_count() == 0) return waiters_.waiting_count() ? RunResult::Deadlock : RunResult::Idle;
+        if (queue_.busy_count() == 0) return waiters_.blocked_count() ? RunResult::Deadlock : RunResult::Idle;
         step();
     }
 }
@@ -36,7 +36,7 @@ RunResult World::run_until(double time, const std::function<void(void*)>& resume
             for (void* token : tokens) resume(token);
             continue;
         }
-        if (queue_.busy_count() == 0 && waiters_.waiting_count() != 0) return RunResult::Deadlock;
+        if (queue_.busy_count() == 0 && waiters_.blocked_count() != 0) return RunResult::Deadlock;
         if (queue_.next_time() > time) {
             if (time > now_ && time != kNoDeadline) now_ = time;
             return queue_.busy_count() == 0 ? RunResult::Idle : RunResult::TimeReached;
