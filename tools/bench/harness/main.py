@@ -23,6 +23,9 @@ def _progress(row, server, outcome):
         return
     if outcome.status == "ok":
         shown = ", ".join(f"{m.title} {number(outcome.values.get(m.key))}" for m in row.metrics)
+        busy = outcome.values.get("server_busy"), outcome.values.get("loadgen_busy")
+        if None not in busy:
+            shown += f"  [CPU busy: server {busy[0]:.0%}, load generator {busy[1]:.0%}]"
     else:
         shown = outcome.text
     print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)

@@ -3,6 +3,9 @@
 import servers
 from figures import best_peer, limit_value, number, ratio
 
+# A load generator on the CPU this much of the window was the bottleneck.
+SATURATED = 0.9
+
 LEGEND = """\
 How to read the tables: every figure is followed by its ratio to the
 **C++ epoll server** (`vs C`, the physical limit of this machine's loopback)
@@ -66,6 +69,12 @@ def row_table(row, row_results):
                if row_results[s.key].status == "ok" and row_results[s.key].values.get("starved")]
     if starved:
         lines += ["", "Connections that completed no request in the window: " + ", ".join(starved) + "."]
+    saturated = [f"{s.label} ({row_results[s.key].values['loadgen_busy']:.0%})" for s in servers.CATALOG
+                 if row_results[s.key].status == "ok"
+                 and (row_results[s.key].values.get("loadgen_busy") or 0) >= SATURATED]
+    if saturated:
+        lines += ["", "The load generator was on the CPU for most of the window against " + ", ".join(saturated)
+                  + ": those figures are bounded by the load generator, not by the server."]
     return lines + [""]
 
 

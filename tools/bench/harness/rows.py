@@ -34,6 +34,14 @@ def _cpu_per(result, count, scale):
     return None if cpu is None or not count else cpu / count * scale
 
 
+def _busy(result):
+    """How much of the window each side spent on the CPU (1.0 = all of it)."""
+    seconds = result.get("seconds") or 0
+    cpu = result.get("cpu_s")
+    return {"loadgen_busy": result.get("loadgen_busy"),
+            "server_busy": cpu / seconds if cpu is not None and seconds else None}
+
+
 def _bulk(result):
     return {"mib_s": result.get("mib_per_s"),
             "cpu_gib": _cpu_per(result, result.get("received", 0) / GIB, 1)}
@@ -64,6 +72,10 @@ def _size(n):
     return f"{n / GIB:g} GiB" if n >= GIB else f"{n / MIB:g} MiB"
 
 
+def _with_busy(derive):
+    return lambda result: {**derive(result), **_busy(result)}
+
+
 def build(s):
     """Every row of one run, in report order."""
     rows = [
@@ -73,7 +85,7 @@ def build(s):
             ["--mode", "bulk", "--bytes", s.bulk_bytes, "--chunk", s.write_size, "--timeout", 240],
             250,
             [Metric("mib_s", "MiB/s", "higher"), Metric("cpu_gib", "server CPU s/GiB", "lower")],
-            _bulk),
+            _with_busy(_bulk)),
         Row("pingpong", "pingpong", "Ping-pong, one connection",
             f"{s.message}-byte messages, one in flight, for {s.pingpong_seconds:g} s.",
             "echo", s.message,
@@ -82,7 +94,7 @@ def build(s):
             s.pingpong_seconds + s.warmup_seconds + 30,
             [Metric("rtps", "round trips/s", "higher"), Metric("p50", "p50 µs", "lower"),
              Metric("cpu_req", "server CPU µs/trip", "lower")],
-            _pingpong),
+            _with_busy(_pingpong)),
     ]
     for conns in s.concurrency:
         rows.append(Row(
@@ -96,7 +108,7 @@ def build(s):
             [Metric("rps", "requests/s", "higher"), Metric("p99", "p99 ms", "lower"),
              Metric("cpu_req", "server CPU µs/req", "lower"),
              Metric("errors", "errors", "lower", ratios=False)],
-            _echo))
+            _with_busy(_echo)))
     rows += [
         Row("idle", "idle", f"Memory per idle connection, {s.idle_conns:,} connections",
             "Server resident memory (VmRSS) after every connection made one round trip and sat idle, "
@@ -115,6 +127,6 @@ def build(s):
             250,
             [Metric("mib_s", "MiB/s", "higher"), Metric("mlines_s", "M lines/s", "higher"),
              Metric("cpu_gib", "server CPU s/GiB", "lower")],
-            _lines),
+            _with_busy(_lines)),
     ]
     return rows

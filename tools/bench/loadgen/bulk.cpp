@@ -13,7 +13,7 @@
 #include "pattern.hpp"
 #include "poller.hpp"
 #include "result.hpp"
-#include "server_usage.hpp"
+#include "window.hpp"
 
 namespace bench {
 
@@ -37,7 +37,7 @@ int run_bulk(const Options& o) {
     Poller poller;
     poller.add(fd, EPOLLIN | EPOLLOUT, 0);
     bool want_write = true;
-    const ServerUsage before = sample_server(o.watch_pid);
+    const WindowEdge before = sample_edge(o.watch_pid);
     const std::uint64_t start = now_ns();
     const std::uint64_t deadline = start + seconds_to_ns(o.timeout);
 
@@ -75,12 +75,12 @@ int run_bulk(const Options& o) {
         }
     }
     const double seconds = ns_to_seconds(now_ns() - start);
-    const ServerUsage after = sample_server(o.watch_pid);
+    const WindowEdge after = sample_edge(o.watch_pid);
     close_with_reset(fd);
 
     result.set("received", received).set("seconds", seconds)
         .set("mib_per_s", static_cast<double>(received) / 1048576.0 / seconds);
-    if (before.ok && after.ok) result.set("cpu_s", after.cpu_seconds - before.cpu_seconds);
+    report_window(result, before, after, seconds);
     if (error) result.set("error", error);
     result.print();
     return error ? 1 : 0;

@@ -5,7 +5,7 @@
 #include "fleet.hpp"
 #include "modes.hpp"
 #include "result.hpp"
-#include "server_usage.hpp"
+#include "window.hpp"
 
 namespace bench {
 
@@ -16,10 +16,10 @@ int run_echo(const Options& o) {
     const double ramp_seconds = ns_to_seconds(now_ns() - ramp_start);
 
     fleet.run(now_ns() + seconds_to_ns(o.warmup), false);
-    const ServerUsage before = sample_server(o.watch_pid);
+    const WindowEdge before = sample_edge(o.watch_pid);
     const std::uint64_t window_start = now_ns();
     fleet.run(window_start + seconds_to_ns(o.duration), true);
-    const ServerUsage after = sample_server(o.watch_pid);
+    const WindowEdge after = sample_edge(o.watch_pid);
     const double seconds = ns_to_seconds(now_ns() - window_start);
 
     const FleetCounters& k = fleet.counters();
@@ -33,7 +33,7 @@ int run_echo(const Options& o) {
         .set("connect_failed", k.connect_failed).set("dropped", k.dropped)
         .set("corrupt", k.corrupt).set("starved", fleet.starved())
         .set("errors", k.connect_failed + k.dropped + k.corrupt);
-    if (before.ok && after.ok) result.set("cpu_s", after.cpu_seconds - before.cpu_seconds);
+    report_window(result, before, after, seconds);
     result.print();
     return k.established > 0 && k.corrupt == 0 ? 0 : 1;
 }

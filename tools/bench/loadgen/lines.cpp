@@ -11,7 +11,7 @@
 #include "modes.hpp"
 #include "net.hpp"
 #include "result.hpp"
-#include "server_usage.hpp"
+#include "window.hpp"
 
 namespace bench {
 namespace {
@@ -72,7 +72,7 @@ int run_lines(const Options& o) {
 
     std::uint64_t sent = 0, lines = 0, payload = 0;
     const char* error = nullptr;
-    const ServerUsage before = sample_server(o.watch_pid);
+    const WindowEdge before = sample_edge(o.watch_pid);
     const std::uint64_t start = now_ns();
     // Whole blocks only, so the count of lines is known exactly.
     while (sent < o.bytes && !error) {
@@ -84,7 +84,7 @@ int run_lines(const Options& o) {
     shutdown(fd, SHUT_WR);
     const std::string answer = error ? std::string() : read_to_end(fd);
     const double seconds = ns_to_seconds(now_ns() - start);
-    const ServerUsage after = sample_server(o.watch_pid);
+    const WindowEdge after = sample_edge(o.watch_pid);
     close_with_reset(fd);
 
     unsigned long long got_lines = 0, got_payload = 0;
@@ -94,7 +94,7 @@ int run_lines(const Options& o) {
     result.set("bytes", sent).set("lines", lines).set("seconds", seconds)
         .set("mib_per_s", static_cast<double>(sent) / 1048576.0 / seconds)
         .set("lines_per_s", static_cast<double>(lines) / seconds);
-    if (before.ok && after.ok) result.set("cpu_s", after.cpu_seconds - before.cpu_seconds);
+    report_window(result, before, after, seconds);
     if (error) result.set("error", error).set("answer_lines", got_lines);
     result.print();
     return error ? 1 : 0;
