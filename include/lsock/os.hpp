@@ -19,9 +19,11 @@
 // - Time is `now()`, a monotonic clock in seconds (virtual in the simulation).
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,8 @@ struct ResolvedAddress {
 
 enum class WaitStyle { Block, Suspend };
 
+class Poller;  // lsock/poller.hpp
+
 class Os {
 public:
     virtual ~Os() = default;
@@ -159,6 +163,16 @@ public:
     virtual int wait(PollItem* items, std::size_t count, double deadline) = 0;
     virtual void suspend(const PollItem* items, std::size_t count, double deadline, void* token) {
         (void)items, (void)count, (void)deadline, (void)token;
+    }
+
+    // A long-lived interest set for the `sock` loop (lsock/poller.hpp): epoll
+    // on Linux. `shared` is another poller's native handle to join, so Lua
+    // states in several OS threads can share it; kNoFd makes a new one.
+    // Backends without one keep this default, and callers fall back to the
+    // core's PollSetPoller, which works on any Os through `wait`.
+    virtual int open_poller(Fd shared, std::unique_ptr<Poller>* out) {
+        (void)shared, (void)out;
+        return ENOSYS;
     }
 
     // Monotonic seconds.

@@ -31,6 +31,8 @@ public:
     std::string error_message(int error) override;
     WaitStyle wait_style() const override { return WaitStyle::Block; }
     int wait(PollItem* items, std::size_t count, double deadline) override;
+    // epoll, shareable between threads (platform/posix/epoll_poller.cpp).
+    int open_poller(Fd shared, std::unique_ptr<Poller>* out) override;
     double now() override;
 };
 

@@ -10,6 +10,9 @@ namespace lsock {
 class DatagramSocket : public SocketBase {
 public:
     DatagramSocket(Os& os, Family family) : SocketBase(os, SocketType::Datagram, family) {}
+    // Adopts a descriptor opened by the caller: the `sock` module opens UDP
+    // and raw sockets itself, with a protocol.
+    DatagramSocket(Os& os, SocketType type, Family family, Fd adopted) : SocketBase(os, type, family, adopted) {}
 
     // Sets (or changes) the default peer; never blocks.
     int connect(const Address& address);

@@ -1,6 +1,7 @@
 #include "core/stream_socket.hpp"
 
 #include <cerrno>
+#include <cstring>
 
 namespace lsock {
 
@@ -88,6 +89,34 @@ Step StreamSocket::read_exact(std::size_t size) {
 Step StreamSocket::read_any() {
     if (!buffer_.empty()) return Step::done();
     return fill();
+}
+
+Step StreamSocket::receive(char* out, std::size_t capacity, std::size_t* received) {
+    if (!buffer_.empty()) {
+        std::size_t size = buffer_.size() < capacity ? buffer_.size() : capacity;
+        std::memcpy(out, buffer_.data(), size);
+        buffer_.consume(size);
+        *received = size;
+        return Step::done();
+    }
+    if (end_of_stream_) return Step::failed(kErrorClosed);
+    if (receive_error_) return Step::failed(receive_error_);
+    if (int error = has_descriptor()) return Step::failed(error);
+    for (;;) {
+        IoResult r = os().receive(fd(), out, capacity);
+        if (r.error == EINTR) continue;
+        if (r.error == EAGAIN || r.error == EWOULDBLOCK) return Step::blocked(kReadable);
+        if (!r.ok()) {
+            receive_error_ = r.error;
+            return Step::failed(r.error);
+        }
+        if (r.bytes == 0 && capacity > 0) {
+            end_of_stream_ = true;
+            return Step::failed(kErrorClosed);
+        }
+        *received = r.bytes;
+        return Step::done();
+    }
 }
 
 Step StreamSocket::read_until(std::string_view pattern, std::size_t* scan_from, std::size_t* found) {

@@ -37,6 +37,10 @@ public:
     Step read_exact(std::size_t size);
     // Done once the buffer holds anything.
     Step read_any();
+    // Up to `capacity` bytes into `out` (buffered bytes first, then straight
+    // from the Os, no copy through the buffer): the `sock` module's recv.
+    // Failed(kErrorClosed) at end of stream.
+    Step receive(char* out, std::size_t capacity, std::size_t* received);
     // Done once `pattern` is in the buffer; *found is its position.
     // *scan_from carries the search position across waits (start it at 0).
     Step read_until(std::string_view pattern, std::size_t* scan_from, std::size_t* found);

@@ -1,0 +1,108 @@
+#include "epoll_mailbox.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <new>
+#include <unordered_map>
+
+namespace lsock::posix {
+
+Mailbox::~Mailbox() { ::close(eventfd_); }
+
+void Mailbox::post(const PollerEvent& event) {
+    bool was_empty;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        was_empty = queued_.empty();
+        try {
+            queued_.push_back(event);
+        } catch (const std::bad_alloc&) {
+            // Out of memory: the owner still gets a wakeup, its waiters retry.
+            was_empty = true;
+        }
+    }
+    // A non-empty box was already rung and not yet taken: the owner will
+    // take this event with the others.
+    if (was_empty) ring();
+}
+
+void Mailbox::ring() {
+    std::uint64_t one = 1;
+    ssize_t n;
+    do n = ::write(eventfd_, &one, sizeof one);
+    while (n < 0 && errno == EINTR);
+    // EAGAIN means the counter is saturated: the owner is already woken.
+}
+
+void Mailbox::take(std::vector<PollerEvent>* out) {
+    std::uint64_t count;
+    ssize_t n;
+    // Reset the eventfd first: a post after this rings it again.
+    do n = ::read(eventfd_, &count, sizeof count);
+    while (n < 0 && errno == EINTR);
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+        out->insert(out->end(), queued_.begin(), queued_.end());
+    } catch (const std::bad_alloc&) {
+        return;  // leave them queued and rung for the next wait
+    }
+    queued_.clear();
+}
+
+namespace mailboxes {
+
+namespace {
+
+constexpr std::uint32_t kMaxOwner = (std::uint32_t(1) << (64 - kPollerTagBits)) - 1;
+
+struct Table {
+    std::mutex mutex;
+    std::unordered_map<std::uint32_t, std::shared_ptr<Mailbox>> owners;
+    std::uint32_t last = 0;
+};
+
+Table& table() {
+    static Table* instance = new Table;  // never destroyed: threads may outlive main's statics
+    return *instance;
+}
+
+}  // namespace
+
+std::uint32_t add(std::shared_ptr<Mailbox> mailbox) {
+    Table& t = table();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    if (t.owners.size() >= kMaxOwner) return 0;
+    // Ids are handed out round-robin, so an id that just went away is the
+    // last to come back: a late event for it most likely finds nobody.
+    do t.last = t.last == kMaxOwner ? 1 : t.last + 1;
+    while (t.owners.count(t.last));
+    try {
+        t.owners.emplace(t.last, std::move(mailbox));
+    } catch (const std::bad_alloc&) {
+        return 0;
+    }
+    return t.last;
+}
+
+void remove(std::uint32_t owner) {
+    std::shared_ptr<Mailbox> gone;  // released after the lock
+    Table& t = table();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    auto found = t.owners.find(owner);
+    if (found == t.owners.end()) return;
+    gone = std::move(found->second);
+    t.owners.erase(found);
+}
+
+std::shared_ptr<Mailbox> find(std::uint32_t owner) {
+    Table& t = table();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    auto found = t.owners.find(owner);
+    return found == t.owners.end() ? nullptr : found->second;
+}
+
+}  // namespace mailboxes
+
+}  // namespace lsock::posix

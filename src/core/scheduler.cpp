@@ -1,0 +1,228 @@
+#include "core/scheduler.hpp"
+
+#include <algorithm>
+#include <new>
+
+#include "core/poll_set_poller.hpp"
+
+namespace lsock {
+
+namespace {
+
+// A watch's tag: the descriptor in the low 24 bits, a generation above, so
+// an event that was in flight for a closed descriptor (a shared epoll may
+// hand it over late) does not wake the waiters of a new socket that got the
+// same number. Together they fit kPollerTagBits.
+constexpr int kFdBits = 24;
+constexpr std::uint64_t kFdMask = (std::uint64_t(1) << kFdBits) - 1;
+
+std::uint64_t make_tag(Fd fd, std::uint64_t generation) {
+    return ((generation << kFdBits) | (std::uint64_t(fd) & kFdMask)) & kPollerTagMask;
+}
+
+Fd fd_of_tag(std::uint64_t tag) { return Fd(tag & kFdMask); }
+
+}  // namespace
+
+Scheduler::Scheduler(Os& os) : os_(&os) {}
+
+Scheduler::~Scheduler() = default;
+
+int Scheduler::open_poller() {
+    if (poller_) return 0;
+    std::unique_ptr<Poller> poller;
+    int error = os_->open_poller(kNoFd, &poller);
+    if (error == ENOSYS) {
+        poller.reset(new (std::nothrow) PollSetPoller(*os_));
+        error = poller ? 0 : ENOMEM;
+    }
+    if (error) return error;
+    poller_ = std::move(poller);
+    return 0;
+}
+
+int Scheduler::use_poller(Fd shared) {
+    if (has_waiters()) return EBUSY;
+    std::unique_ptr<Poller> poller;
+    if (int error = os_->open_poller(shared, &poller)) return error;
+    // What the old poller watches is its own business: let go of all of it.
+    if (poller_) {
+        for (const auto& entry : watches_) poller_->unwatch(entry.first);
+    }
+    watches_.clear();
+    poller_ = std::move(poller);
+    return 0;
+}
+
+Fd Scheduler::poller_handle(int* error) {
+    *error = open_poller();
+    if (*error) return kNoFd;
+    Fd handle = poller_->native_handle();
+    if (handle == kNoFd) *error = ENOTSUP;
+    return handle;
+}
+
+int Scheduler::arm(Fd fd, Watch& watch) {
+    unsigned wanted = 0;
+    for (ThreadId waiter : watch.waiters) {
+        auto found = waits_.find(waiter);
+        if (found != waits_.end()) wanted |= found->second.events;
+    }
+    // An armed one-shot watch that covers everyone already reports what
+    // they need; asking again would only cost a system call.
+    if (wanted == 0 || (watch.armed & wanted) == wanted) return 0;
+    if (int error = poller_->watch(fd, wanted, watch.tag, Trigger::OneShot)) return error;
+    watch.armed = wanted;
+    return 0;
+}
+
+int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline) {
+    try {
+        if (int error = open_poller()) return error;
+        cancel(thread);
+        auto inserted = watches_.try_emplace(fd);
+        Watch& watch = inserted.first->second;
+        if (inserted.second) watch.tag = make_tag(fd, next_generation_++);
+        Wait& wait = waits_[thread];
+        wait.fd = fd;
+        wait.events = events;
+        watch.waiters.push_back(thread);
+        if (int error = arm(fd, watch)) {
+            cancel(thread);
+            return error;
+        }
+        if (deadline != kNoDeadline) timers_.set(thread, deadline);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        cancel(thread);
+        return ENOMEM;
+    }
+}
+
+int Scheduler::wait_until(ThreadId thread, double deadline) {
+    try {
+        if (int error = open_poller()) return error;
+        cancel(thread);
+        waits_[thread] = Wait{};
+        timers_.set(thread, deadline);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        cancel(thread);
+        return ENOMEM;
+    }
+}
+
+void Scheduler::detach(ThreadId thread, Wait& wait) {
+    if (wait.fd != kNoFd) {
+        auto found = watches_.find(wait.fd);
+        if (found != watches_.end()) {
+            std::vector<ThreadId>& waiters = found->second.waiters;
+            waiters.erase(std::remove(waiters.begin(), waiters.end(), thread), waiters.end());
+        }
+        wait.fd = kNoFd;
+    }
+    timers_.cancel(thread);
+}
+
+void Scheduler::cancel(ThreadId thread) {
+    auto found = waits_.find(thread);
+    if (found == waits_.end()) return;
+    detach(thread, found->second);
+    // A stale entry in ready_ is skipped by pop_ready.
+    waits_.erase(found);
+}
+
+void Scheduler::make_ready(ThreadId thread) {
+    auto found = waits_.find(thread);
+    if (found == waits_.end() || found->second.ready) return;
+    detach(thread, found->second);
+    found->second.ready = true;
+    try {
+        ready_.push_back(thread);
+    } catch (const std::bad_alloc&) {
+        // Cannot queue it: better to let it wait again than to lose it.
+        found->second.ready = false;
+    }
+}
+
+void Scheduler::forget_fd(Fd fd) {
+    auto found = watches_.find(fd);
+    if (found == watches_.end()) return;
+    wake_all(found->second);
+    if (poller_) poller_->unwatch(fd);
+    watches_.erase(found);
+}
+
+void Scheduler::wake_all(Watch& watch) {
+    std::vector<ThreadId> waiters;
+    waiters.swap(watch.waiters);
+    for (ThreadId waiter : waiters) {
+        auto found = waits_.find(waiter);
+        if (found == waits_.end()) continue;
+        found->second.fd = kNoFd;  // already off the list
+        make_ready(waiter);
+    }
+}
+
+void Scheduler::dispatch(const PollerEvent& event) {
+    auto found = watches_.find(fd_of_tag(event.tag));
+    if (found == watches_.end() || found->second.tag != event.tag) return;  // stale
+    Watch& watch = found->second;
+    watch.armed = 0;  // one-shot: the poller disarmed it
+    // A dead socket wakes everyone: their retry reports the error.
+    unsigned always = kHangup | kFailed;
+    std::vector<ThreadId>& waiters = watch.waiters;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < waiters.size(); ++i) {
+        ThreadId waiter = waiters[i];
+        auto wait = waits_.find(waiter);
+        if (wait == waits_.end()) continue;
+        if (event.events & (wait->second.events | always)) {
+            wait->second.fd = kNoFd;  // taken off the list here, not by detach
+            make_ready(waiter);
+        } else {
+            waiters[kept++] = waiter;
+        }
+    }
+    waiters.resize(kept);
+    // Could not re-arm for the others: wake them, their retry waits again
+    // (and reports the error if it persists) instead of hanging.
+    if (!waiters.empty() && arm(found->first, watch) != 0) wake_all(watch);
+}
+
+int Scheduler::collect(double until) {
+    try {
+        if (int error = open_poller()) return error;
+        double deadline = std::min(until, next_deadline());
+        events_.clear();
+        int error = poller_->wait(deadline, &events_);
+        if (error && error != ETIMEDOUT) return error;
+        for (const PollerEvent& event : events_) dispatch(event);
+        double now = os_->now();
+        TimerHeap::Key thread = 0;
+        while (timers_.pop_due(now, &thread)) make_ready(thread);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return ENOMEM;
+    }
+}
+
+void Scheduler::wait_items(std::vector<PollItem>* out) {
+    out->clear();
+    if (poller_) poller_->wait_items(out);
+}
+
+bool Scheduler::pop_ready(ThreadId* thread) {
+    while (!ready_.empty()) {
+        ThreadId next = ready_.front();
+        ready_.pop_front();
+        auto found = waits_.find(next);
+        if (found == waits_.end() || !found->second.ready) continue;
+        waits_.erase(found);
+        *thread = next;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace lsock

@@ -1,0 +1,111 @@
+// The `sock` loop's bookkeeping: which thread waits for what, and until when.
+//
+// Threads are opaque ids here (the Lua binding uses coroutine addresses);
+// this file knows nothing of Lua. A thread waits for one thing at a time:
+// readiness of one descriptor (with an optional deadline) or a deadline
+// alone (sleep). `collect` waits on the poller and the timer heap and queues
+// the threads that may go on; the binding takes them with `pop_ready` and
+// resumes them, and each retries its operation (a wakeup is a hint, never a
+// promise: a retry that would still block simply waits again).
+//
+// Every descriptor is watched one-shot, armed only while some thread waits
+// on it, with the union of what its waiters want. That keeps full duplex
+// simple (a reader and a writer on one socket), and it is what makes a
+// shared epoll correct: an event is delivered once, to one poller.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/timer_heap.hpp"
+#include "lsock/os.hpp"
+#include "lsock/poller.hpp"
+
+namespace lsock {
+
+class Scheduler {
+public:
+    using ThreadId = std::uint64_t;
+
+    // The poller comes from `os.open_poller` when the Os has one, else it is
+    // the core's PollSetPoller; it is opened at the first wait, so a loop
+    // that never waits holds no descriptor.
+    explicit Scheduler(Os& os);
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    Os& os() const { return *os_; }
+
+    // Replaces the poller by one that joins `shared` (Os::open_poller), or by
+    // a fresh one (kNoFd). EBUSY while threads wait.
+    int use_poller(Fd shared);
+    // The poller's native handle (opening the poller if needed), or kNoFd
+    // with *error set.
+    Fd poller_handle(int* error);
+    // For tests: a poller of the caller's making.
+    void set_poller(std::unique_ptr<Poller> poller) { poller_ = std::move(poller); }
+
+    // `thread` waits until `fd` is ready for `events` or `deadline` passes.
+    // Replaces whatever the thread waited on before.
+    int wait_io(ThreadId thread, Fd fd, unsigned events, double deadline);
+    // `thread` waits until `deadline` (sleep).
+    int wait_until(ThreadId thread, double deadline);
+    // `thread` waits no more (it ended, or was resumed by someone else).
+    void cancel(ThreadId thread);
+    // `fd` is about to close: its waiters become ready (their retry sees the
+    // socket closed) and the poller forgets it.
+    void forget_fd(Fd fd);
+
+    bool waiting(ThreadId thread) const { return waits_.count(thread) != 0; }
+    // Threads that wait or are ready to run.
+    bool has_waiters() const { return !waits_.empty(); }
+    std::size_t waiter_count() const { return waits_.size(); }
+    // The earliest timer, or kNoDeadline.
+    double next_deadline() const { return timers_.empty() ? kNoDeadline : timers_.next_deadline(); }
+
+    // One turn: waits on the poller until something is ready, the earliest
+    // timer, or `until` (whichever comes first; a past `until` polls without
+    // blocking), then queues the threads that may go on. Returns 0, or an
+    // error of the poller.
+    int collect(double until);
+    // What a Suspend-style caller should suspend on when `collect(now)`
+    // queued nothing: the poller's items (the deadline is next_deadline()).
+    void wait_items(std::vector<PollItem>* out);
+
+    // The next thread to resume, in the order they became ready.
+    bool pop_ready(ThreadId* thread);
+
+private:
+    struct Wait {
+        Fd fd = kNoFd;       // kNoFd: a sleep
+        unsigned events = 0;
+        bool ready = false;  // queued in ready_
+    };
+    struct Watch {
+        std::vector<ThreadId> waiters;
+        std::uint64_t tag = 0;
+        unsigned armed = 0;  // what the poller was last asked for
+    };
+
+    int open_poller();
+    void detach(ThreadId thread, Wait& wait);
+    void make_ready(ThreadId thread);
+    void wake_all(Watch& watch);
+    void dispatch(const PollerEvent& event);
+    int arm(Fd fd, Watch& watch);
+
+    Os* os_;
+    std::unique_ptr<Poller> poller_;
+    TimerHeap timers_;
+    std::unordered_map<ThreadId, Wait> waits_;
+    std::unordered_map<Fd, Watch> watches_;
+    std::deque<ThreadId> ready_;
+    std::vector<PollerEvent> events_;     // reused by collect
+    std::uint64_t next_generation_ = 1;   // tells a watch of a reused fd from the old one
+};
+
+}  // namespace lsock
