@@ -1,0 +1,2 @@
+-- Coroutine-scheduled sockets (SPEC "Module sock"); see docs/sock.md.
+return require "lsock.sock"

@@ -1,0 +1,60 @@
+// The socket objects of the `sock` module: tcp, udp and raw userdata that
+// own a core socket, with the loop (the socket's uservalue) that their
+// threads wait on. Binding code only: the socket logic is in src/core.
+#pragma once
+
+#include <lua.hpp>
+
+#include "core/datagram_socket.hpp"
+#include "core/stream_socket.hpp"
+#include "lua/sock_loop.hpp"
+
+namespace lsock::lua::sock {
+
+constexpr const char* kTcpMeta = "lsock.sock.tcp";
+constexpr const char* kUdpMeta = "lsock.sock.udp";
+constexpr const char* kRawMeta = "lsock.sock.raw";
+
+struct TcpSock {
+    StreamSocket socket;
+    int protocol;
+};
+struct DatagramSock {
+    DatagramSocket socket;  // a UDP or a raw socket
+    int protocol;
+};
+
+// Any sock socket, or a raised argument error.
+SocketBase* check_any_socket(lua_State* L, int index, int* protocol = nullptr);
+TcpSock* check_tcp(lua_State* L, int index);
+DatagramSock* check_datagram(lua_State* L, int index);  // udp or raw
+TcpSock* tcp_at(lua_State* L, int index);                // already checked
+DatagramSock* datagram_at(lua_State* L, int index);
+
+// The loop of the socket at `index` (kept alive by the socket).
+LoopObject* loop_of(lua_State* L, int index);
+// Pushes that loop's userdata (what run_in_thread takes).
+void push_socket_loop(lua_State* L, int index);
+// Closes `socket`, first waking the threads that wait on it (they see it closed).
+void close_socket(LoopObject* loop, SocketBase& socket);
+
+// Wait for `events` on `socket` until `deadline`, or, once it has passed,
+// close the socket and push nil, "timeout" (SPEC: an expired operation
+// closes its socket). Returns kWouldBlock or the number of values pushed.
+int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, unsigned events, double deadline, Wait* wait);
+
+// Raises the "inside a sock thread" error unless L runs in a thread of the
+// socket's loop; pushes nothing.
+void check_socket_thread(lua_State* L, int socket_index, const char* function);
+
+// Memory for an accepted socket, allocated before the accept so that no
+// descriptor is ever held while Lua might fail to allocate.
+void push_tcp_slot(lua_State* L);
+// Makes the slot at `index` a tcp socket around `accepted`, on the loop of
+// the socket at `listener_index`. Allocates nothing: cannot raise.
+void adopt_into_slot(lua_State* L, int index, int listener_index, Family family, Fd accepted, int protocol);
+
+void register_tcp_methods(lua_State* L);       // fills the method table at -1
+void register_datagram_methods(lua_State* L);  // fills the method table at -1
+
+}  // namespace lsock::lua::sock

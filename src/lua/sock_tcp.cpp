@@ -1,0 +1,219 @@
+// Methods of sock TCP sockets: listen, connect, accept, send, recv,
+// shutdown. Each blocking method is an entry that checks its arguments and
+// lays out its stack slots, and an attempt that run_in_thread calls until
+// it finishes (see sock_loop.hpp); an attempt keeps no C++ object with a
+// destructor alive across a wait.
+#include <cerrno>
+
+#include "lua/sock_address.hpp"
+#include "lua/sock_buffer.hpp"
+#include "lua/sock_socket.hpp"
+
+namespace lsock::lua::sock {
+
+namespace {
+
+// What listen asks the kernel for when no backlog is given: the kernel
+// caps it at its own maximum (net.core.somaxconn).
+constexpr lua_Integer kMaxBacklog = 65535;
+
+double check_expires(lua_State* L, int index) {
+    if (lua_isnoneornil(L, index)) return kNoDeadline;
+    double expires = luaL_checknumber(L, index);
+    luaL_argcheck(L, expires == expires, index, "expires is NaN");
+    return expires;
+}
+
+bool is_bound(SocketBase& socket) {
+    Address local;
+    if (socket.local_address(&local) != 0) return false;
+    return local.family == Family::Unix ? !local.path.empty() : local.port != 0;
+}
+
+// tcp:listen([backlog, ]addr | host,port)
+int tcp_listen(lua_State* L) {
+    TcpSock* tcp = check_tcp(L, 1);
+    int address_arg = 2;
+    lua_Integer backlog = kMaxBacklog;
+    if (lua_type(L, 2) == LUA_TNUMBER || (lua_isnil(L, 2) && lua_gettop(L) >= 3)) {
+        backlog = luaL_optinteger(L, 2, kMaxBacklog);
+        luaL_argcheck(L, backlog >= 0, 2, "backlog must not be negative");
+        address_arg = 3;
+    }
+    StreamSocket& socket = tcp->socket;
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    if (!is_bound(socket)) {
+        int next = 0;
+        EndpointHints hints{SocketType::Stream, socket.family(), tcp->protocol, true};
+        if (int failed = push_endpoint(L, socket.os(), address_arg, hints, &next)) return failed;
+        if (int error = socket.bind(candidate(ai_at(L, -1), 0))) return push_error(L, socket.os(), error);
+    }
+    if (int error = socket.listen(int(backlog > kMaxBacklog ? kMaxBacklog : backlog))) {
+        return push_error(L, socket.os(), error);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// connect: [1] socket [2] ai [3] candidate number [4] deadline
+int attempt_connect(lua_State* L, Wait* wait) {
+    StreamSocket& socket = tcp_at(L, 1)->socket;
+    const AiObject* ai = ai_at(L, 2);
+    LoopObject* loop = loop_of(L, 1);
+    for (;;) {
+        if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+        std::size_t n = std::size_t(lua_tointeger(L, 3));
+        Step step = socket.connect(candidate(ai, n));
+        if (step.is_done()) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+        if (step.is_blocked()) return wait_or_expire(L, loop, socket, step.events, deadline_at(L, 4), wait);
+        if (n + 1 >= candidate_count(ai)) return push_error(L, socket.os(), step.error);
+        // The next candidate, on a fresh descriptor (a failed one cannot
+        // connect again); the scheduler forgets the old one first.
+        socket.abandon_connect();
+        if (loop->scheduler && socket.fd() != kNoFd) loop->scheduler->forget_fd(socket.fd());
+        if (int error = socket.reopen(candidate(ai, n + 1).family)) return push_error(L, socket.os(), error);
+        lua_pushinteger(L, lua_Integer(n + 1));
+        lua_replace(L, 3);
+    }
+}
+const AttemptRef kConnect{attempt_connect};
+
+// tcp:connect(addr | host,port, [expires])
+int tcp_connect(lua_State* L) {
+    TcpSock* tcp = check_tcp(L, 1);
+    check_socket_thread(L, 1, "tcp:connect");
+    StreamSocket& socket = tcp->socket;
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    int top = lua_gettop(L);
+    int next = 0;
+    EndpointHints hints{SocketType::Stream, socket.family(), tcp->protocol, false};
+    if (int failed = push_endpoint(L, socket.os(), 2, hints, &next)) return failed;
+    double deadline = next <= top ? check_expires(L, next) : kNoDeadline;
+    lua_replace(L, 2);
+    lua_settop(L, 2);
+    lua_pushinteger(L, 0);
+    push_deadline(L, deadline);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kConnect);
+}
+
+// accept: [1] socket [2] deadline [3] client slot [4] remote sa [5] local sa
+int attempt_accept(lua_State* L, Wait* wait) {
+    TcpSock* tcp = tcp_at(L, 1);
+    StreamSocket& socket = tcp->socket;
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    Fd accepted = kNoFd;
+    Step step = socket.accept(&accepted, &static_cast<SaObject*>(lua_touserdata(L, 4))->address);
+    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 2), wait);
+    if (step.is_failed()) return push_error(L, socket.os(), step.error);
+    socket.os().local_address(accepted, &static_cast<SaObject*>(lua_touserdata(L, 5))->address);
+    adopt_into_slot(L, 3, 1, socket.family(), accepted, tcp->protocol);
+    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 4);
+    lua_pushvalue(L, 5);
+    return 3;
+}
+const AttemptRef kAccept{attempt_accept};
+
+// tcp:accept([expires]) -> ctcp, remote_sa, local_sa
+int tcp_accept(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    check_socket_thread(L, 1, "tcp:accept");
+    double deadline = check_expires(L, 2);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    lua_settop(L, 1);
+    push_deadline(L, deadline);
+    push_tcp_slot(L);
+    push_sa(L);
+    push_sa(L);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kAccept);
+}
+
+// send: [1] socket [2] data [3] size [4] sent so far [5] deadline
+int attempt_send(lua_State* L, Wait* wait) {
+    StreamSocket& socket = tcp_at(L, 1)->socket;
+    std::size_t size = std::size_t(lua_tointeger(L, 3));
+    std::size_t sent = std::size_t(lua_tointeger(L, 4));
+    Step step = socket.send(bytes_at(L, 2), size, &sent);
+    lua_pushinteger(L, lua_Integer(sent));
+    lua_replace(L, 4);
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(size));
+        return 1;
+    }
+    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
+    return push_error(L, socket.os(), step.error);
+}
+const AttemptRef kSend{attempt_send};
+
+// tcp:send(s | buf, [maxlen], [expires]) -> len (all of it)
+int tcp_send(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    check_socket_thread(L, 1, "tcp:send");
+    std::size_t size = 0;
+    check_bytes(L, 2, 3, &size);
+    double deadline = check_expires(L, 4);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    lua_settop(L, 2);
+    lua_pushinteger(L, lua_Integer(size));
+    lua_pushinteger(L, 0);
+    push_deadline(L, deadline);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kSend);
+}
+
+// recv: [1] socket [2] buffer [3] size [4] deadline
+int attempt_recv(lua_State* L, Wait* wait) {
+    StreamSocket& socket = tcp_at(L, 1)->socket;
+    std::size_t received = 0;
+    Step step = socket.receive(space_at(L, 2), std::size_t(lua_tointeger(L, 3)), &received);
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(received));
+        return 1;
+    }
+    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
+    return push_error(L, socket.os(), step.error);
+}
+const AttemptRef kRecv{attempt_recv};
+
+// tcp:recv(buf, [maxlen], [expires]) -> len > 0, or nil, "closed" at the peer's FIN
+int tcp_recv(lua_State* L) {
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    check_socket_thread(L, 1, "tcp:recv");
+    std::size_t size = 0;
+    check_space(L, 2, 3, &size);
+    double deadline = check_expires(L, 4);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    lua_settop(L, 2);
+    lua_pushinteger(L, lua_Integer(size));
+    push_deadline(L, deadline);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kRecv);
+}
+
+// tcp:shutdown("r" | "w" | "rw"): never blocks.
+int tcp_shutdown(lua_State* L) {
+    static const char* const names[] = {"r", "w", "rw", nullptr};
+    static const ShutdownHow hows[] = {ShutdownHow::Read, ShutdownHow::Write, ShutdownHow::Both};
+    StreamSocket& socket = check_tcp(L, 1)->socket;
+    ShutdownHow how = hows[luaL_checkoption(L, 2, nullptr, names)];
+    if (int error = socket.shutdown(how)) return push_error(L, socket.os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+}  // namespace
+
+void register_tcp_methods(lua_State* L) {
+    static const luaL_Reg methods[] = {
+        {"listen", tcp_listen}, {"connect", tcp_connect}, {"accept", tcp_accept},     {"send", tcp_send},
+        {"recv", tcp_recv},     {"shutdown", tcp_shutdown}, {nullptr, nullptr},
+    };
+    luaL_setfuncs(L, methods, 0);
+}
+
+}  // namespace lsock::lua::sock

@@ -1,0 +1,136 @@
+// Methods of sock UDP and raw sockets: connect (the default peer), send
+// (to the default peer or an address) and recv (with the sender's address).
+#include <cerrno>
+
+#include "lua/sock_address.hpp"
+#include "lua/sock_buffer.hpp"
+#include "lua/sock_socket.hpp"
+
+namespace lsock::lua::sock {
+
+namespace {
+
+double check_expires(lua_State* L, int index) {
+    if (lua_isnoneornil(L, index)) return kNoDeadline;
+    double expires = luaL_checknumber(L, index);
+    luaL_argcheck(L, expires == expires, index, "expires is NaN");
+    return expires;
+}
+
+EndpointHints hints_for(const DatagramSock* datagram) {
+    return EndpointHints{datagram->socket.type(), datagram->socket.family(), datagram->protocol, false};
+}
+
+// udp:connect(addr | host,port): sets the default peer; never blocks.
+int datagram_connect(lua_State* L) {
+    DatagramSock* datagram = check_datagram(L, 1);
+    DatagramSocket& socket = datagram->socket;
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    int next = 0;
+    if (int failed = push_endpoint(L, socket.os(), 2, hints_for(datagram), &next)) return failed;
+    if (int error = socket.connect(candidate(ai_at(L, -1), 0))) return push_error(L, socket.os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// send: [1] socket [2] data [3] size [4] ai or nil [5] deadline
+int attempt_send(lua_State* L, Wait* wait) {
+    DatagramSocket& socket = datagram_at(L, 1)->socket;
+    const char* data = bytes_at(L, 2);
+    std::size_t size = std::size_t(lua_tointeger(L, 3));
+    Step step = lua_isnil(L, 4) ? socket.send(data, size) : socket.send_to(data, size, candidate(ai_at(L, 4), 0));
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(size));
+        return 1;
+    }
+    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
+    return push_error(L, socket.os(), step.error);
+}
+const AttemptRef kSend{attempt_send};
+
+// udp:send(s | buf, [maxlen], [addr | host,port], [expires]) -> len.
+// A number (or a nil followed by more arguments) after the data is maxlen;
+// then an ai, sa, host string or false starts the address; a nil there
+// stands for "no address" and a number is already `expires`.
+int datagram_send(lua_State* L) {
+    DatagramSock* datagram = check_datagram(L, 1);
+    check_socket_thread(L, 1, "send");
+    int top = lua_gettop(L);
+    int length_arg = 0;
+    int address_arg = 3;
+    if (lua_type(L, 3) == LUA_TNUMBER || (lua_isnil(L, 3) && top >= 4)) {
+        length_arg = 3;
+        address_arg = 4;
+    }
+    std::size_t size = 0;
+    check_bytes(L, 2, length_arg ? length_arg : top + 1, &size);
+    int expires_arg = address_arg;
+    int type = lua_type(L, address_arg);
+    bool has_address = is_address_object(L, address_arg) || type == LUA_TSTRING ||
+                       (type == LUA_TBOOLEAN && !lua_toboolean(L, address_arg));
+    DatagramSocket& socket = datagram->socket;
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    if (has_address) {
+        if (int failed = push_endpoint(L, socket.os(), address_arg, hints_for(datagram), &expires_arg)) return failed;
+    } else {
+        if (type == LUA_TNIL) expires_arg = address_arg + 1;
+        lua_pushnil(L);
+    }
+    int address = lua_gettop(L);
+    double deadline = expires_arg <= top ? check_expires(L, expires_arg) : kNoDeadline;
+    // The attempt's layout above the arguments, which then go.
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushinteger(L, lua_Integer(size));
+    lua_pushvalue(L, address);
+    push_deadline(L, deadline);
+    for (int drop = lua_gettop(L) - 5; drop > 0; --drop) lua_remove(L, 1);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kSend);
+}
+
+// recv: [1] socket [2] buffer [3] size [4] deadline [5] sender sa
+int attempt_recv(lua_State* L, Wait* wait) {
+    DatagramSocket& socket = datagram_at(L, 1)->socket;
+    std::size_t received = 0;
+    Address* from = &static_cast<SaObject*>(lua_touserdata(L, 5))->address;
+    Step step = socket.receive(space_at(L, 2), std::size_t(lua_tointeger(L, 3)), &received, from);
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(received));
+        lua_pushvalue(L, 5);
+        return 2;
+    }
+    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
+    return push_error(L, socket.os(), step.error);
+}
+const AttemptRef kRecv{attempt_recv};
+
+// udp:recv(buf, [maxlen], [expires]) -> len, sa (one datagram, cut to maxlen)
+int datagram_recv(lua_State* L) {
+    DatagramSocket& socket = check_datagram(L, 1)->socket;
+    check_socket_thread(L, 1, "recv");
+    std::size_t size = 0;
+    check_space(L, 2, 3, &size);
+    double deadline = check_expires(L, 4);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    lua_settop(L, 2);
+    lua_pushinteger(L, lua_Integer(size));
+    push_deadline(L, deadline);
+    push_sa(L);
+    push_socket_loop(L, 1);
+    return run_in_thread(L, -1, kRecv);
+}
+
+}  // namespace
+
+void register_datagram_methods(lua_State* L) {
+    static const luaL_Reg methods[] = {
+        {"connect", datagram_connect},
+        {"send", datagram_send},
+        {"recv", datagram_recv},
+        {nullptr, nullptr},
+    };
+    luaL_setfuncs(L, methods, 0);
+}
+
+}  // namespace lsock::lua::sock
