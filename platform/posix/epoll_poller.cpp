@@ -167,14 +167,17 @@ int EpollPoller::wait(double deadline, std::vector<PollerEvent>* out) {
         int n = ::epoll_wait(private_, fired, 2, timeout);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
+        bool rung = false;
         for (int i = 0; i < n; ++i) {
             if (fired[i].data.u64 == kSharedEpoll) {
                 if (int error = harvest(out)) return error;
             } else {
                 mailbox_->take(out);
+                rung = true;
             }
         }
         if (out->size() > had) return 0;
+        if (rung) return ETIMEDOUT;  // wake(): return at once, with nothing
         // Nothing of ours: the deadline decides (a timeout may end a hair
         // early; a harvest may have found only other owners' events).
         if (timeout == 0 || monotonic_now() >= deadline) return ETIMEDOUT;

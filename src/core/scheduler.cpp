@@ -194,6 +194,9 @@ int Scheduler::collect(double until) {
     try {
         if (int error = open_poller()) return error;
         double deadline = std::min(until, next_deadline());
+        // Threads already queued (a socket closed under them) must not
+        // wait for the poller: only look at what is ready now.
+        if (!ready_.empty()) deadline = -kNoDeadline;
         events_.clear();
         int error = poller_->wait(deadline, &events_);
         if (error && error != ETIMEDOUT) return error;

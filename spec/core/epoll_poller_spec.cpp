@@ -1,0 +1,135 @@
+// The real kernel's poller (epoll), through Os::open_poller: one-shot
+// watches, wake from another thread, and sharing one epoll between pollers
+// so that an event reaches the poller that owns the descriptor and no other.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "loopback_pair.hpp"
+#include "lsock/poller.hpp"
+
+using namespace lsock;
+
+namespace {
+
+std::unique_ptr<Poller> open_poller(Fd shared = kNoFd) {
+    std::unique_ptr<Poller> poller;
+    REQUIRE(system_os().open_poller(shared, &poller) == 0);
+    REQUIRE(poller);
+    return poller;
+}
+
+}  // namespace
+
+TEST_CASE("epoll poller: a one-shot watch reports once until it is re-armed", "[epoll]") {
+    test::LoopbackPair pair;
+    auto poller = open_poller();
+    CHECK(poller->native_handle() >= 0);
+    REQUIRE(poller->watch(pair.server, kReadable, 77, Trigger::OneShot) == 0);
+    std::vector<PollerEvent> events;
+    CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    pair.send_to_server("x");
+    REQUIRE(poller->wait(pair.os.now() + 5, &events) == 0);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 77);
+    CHECK((events[0].events & kReadable) != 0);
+    events.clear();
+    CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 78, Trigger::OneShot) == 0);
+    REQUIRE(poller->wait(pair.os.now() + 5, &events) == 0);
+    CHECK(events.at(0).tag == 78);
+    CHECK(events.at(0).events == (kReadable | kWritable));
+}
+
+TEST_CASE("epoll poller: watching a descriptor the kernel already dropped adds it again", "[epoll]") {
+    auto poller = open_poller();
+    std::vector<PollerEvent> events;
+    {
+        test::LoopbackPair pair;
+        REQUIRE(poller->watch(pair.server, kReadable, 1, Trigger::OneShot) == 0);
+    }  // closed without unwatch: the kernel forgets it
+    test::LoopbackPair pair;
+    REQUIRE(poller->watch(pair.server, kReadable, 2, Trigger::OneShot) == 0);
+    pair.send_to_server("x");
+    REQUIRE(poller->wait(pair.os.now() + 5, &events) == 0);
+    CHECK(events.at(0).tag == 2);
+}
+
+TEST_CASE("epoll poller: wake from another thread ends a wait at once", "[epoll]") {
+    auto poller = open_poller();
+    Os& os = system_os();
+    double start = os.now();
+    std::thread waker([&poller] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        poller->wake();
+    });
+    std::vector<PollerEvent> events;
+    CHECK(poller->wait(start + 10, &events) == ETIMEDOUT);
+    waker.join();
+    CHECK(os.now() - start < 5);
+    CHECK(events.empty());
+}
+
+TEST_CASE("epoll poller: joining something that is not an epoll fails", "[epoll]") {
+    test::LoopbackPair pair;
+    std::unique_ptr<Poller> poller;
+    CHECK(system_os().open_poller(pair.client, &poller) == EINVAL);
+    CHECK_FALSE(poller);
+    CHECK(system_os().open_poller(123456, &poller) == EBADF);
+}
+
+TEST_CASE("shared epoll: an event taken off by another poller reaches the owner, not the taker", "[epoll]") {
+    test::LoopbackPair pair;
+    auto owner = open_poller();
+    auto other = open_poller(owner->native_handle());
+    CHECK(other->native_handle() != owner->native_handle());  // its own reference to the same epoll
+    REQUIRE(owner->watch(pair.server, kReadable, 5, Trigger::OneShot) == 0);
+    pair.send_to_server("x");
+    std::vector<PollerEvent> events;
+    // The other poller sees the shared epoll ready, takes the event off and
+    // forwards it: it reports nothing itself.
+    CHECK(other->wait(pair.os.now() + 0.2, &events) == ETIMEDOUT);
+    CHECK(events.empty());
+    REQUIRE(owner->wait(pair.os.now() + 5, &events) == 0);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 5);
+}
+
+TEST_CASE("shared epoll: each poller gets the events of its own descriptors", "[epoll]") {
+    test::LoopbackPair a_pair;
+    test::LoopbackPair b_pair;
+    auto a = open_poller();
+    auto b = open_poller(a->native_handle());
+    REQUIRE(a->watch(a_pair.server, kReadable, 1, Trigger::OneShot) == 0);
+    REQUIRE(b->watch(b_pair.server, kReadable, 2, Trigger::OneShot) == 0);
+    a_pair.send_to_server("a");
+    b_pair.send_to_server("b");
+    std::vector<PollerEvent> a_events;
+    std::vector<PollerEvent> b_events;
+    double deadline = system_os().now() + 5;
+    while ((a_events.empty() || b_events.empty()) && system_os().now() < deadline) {
+        a->wait(system_os().now() + 0.05, &a_events);
+        b->wait(system_os().now() + 0.05, &b_events);
+    }
+    REQUIRE(a_events.size() == 1);
+    REQUIRE(b_events.size() == 1);
+    CHECK(a_events[0].tag == 1);
+    CHECK(b_events[0].tag == 2);
+}
+
+TEST_CASE("shared epoll: an event of a poller that is gone is dropped", "[epoll]") {
+    test::LoopbackPair pair;
+    auto keeper = open_poller();
+    {
+        auto gone = open_poller(keeper->native_handle());
+        REQUIRE(gone->watch(pair.server, kReadable, 9, Trigger::OneShot) == 0);
+    }
+    pair.send_to_server("x");
+    std::vector<PollerEvent> events;
+    CHECK(keeper->wait(pair.os.now() + 0.1, &events) == ETIMEDOUT);
+    CHECK(events.empty());
+}

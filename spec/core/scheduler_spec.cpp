@@ -1,0 +1,224 @@
+// The sock loop's scheduler: who waits for what, who goes on, in what order.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "core/scheduler.hpp"
+#include "fake_os.hpp"
+#include "scripted_poller.hpp"
+
+using lsock::kHangup;
+using lsock::kNoDeadline;
+using lsock::kReadable;
+using lsock::kWritable;
+using lsock::Scheduler;
+using lsock::Trigger;
+using lsock::test::FakeOs;
+using lsock::test::ScriptedPoller;
+
+namespace {
+
+struct Fixture {
+    FakeOs os;
+    Scheduler scheduler{os};
+    ScriptedPoller* poller;
+
+    Fixture() {
+        auto owned = std::make_unique<ScriptedPoller>(os);
+        poller = owned.get();
+        scheduler.set_poller(std::move(owned));
+    }
+
+    std::vector<Scheduler::ThreadId> ready() {
+        std::vector<Scheduler::ThreadId> out;
+        Scheduler::ThreadId thread = 0;
+        while (scheduler.pop_ready(&thread)) out.push_back(thread);
+        return out;
+    }
+
+    std::vector<Scheduler::ThreadId> turn(double until = kNoDeadline) {
+        REQUIRE(scheduler.collect(until) == 0);
+        return ready();
+    }
+};
+
+using Threads = std::vector<Scheduler::ThreadId>;
+
+}  // namespace
+
+TEST_CASE("a thread waiting on a descriptor goes on when it is ready", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.poller->watches.size() == 1);
+    CHECK(f.poller->watches[0].events == kReadable);
+    CHECK(f.poller->watches[0].trigger == Trigger::OneShot);
+    CHECK(f.scheduler.waiting(1));
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK_FALSE(f.scheduler.has_waiters());
+}
+
+TEST_CASE("full duplex: an event for one direction wakes only that direction's thread", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kWritable, kNoDeadline) == 0);
+    CHECK(f.poller->armed(5) == (kReadable | kWritable));
+    f.poller->fire(5, kWritable);
+    CHECK(f.turn() == Threads{2});
+    // The one-shot watch fired: it is armed again for the reader alone.
+    CHECK(f.poller->armed(5) == kReadable);
+    CHECK(f.scheduler.waiting(1));
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+}
+
+TEST_CASE("a hang-up wakes every thread that waits on the descriptor", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kWritable, kNoDeadline) == 0);
+    f.poller->fire(5, kHangup);
+    CHECK(f.turn() == Threads{1, 2});
+}
+
+TEST_CASE("a deadline wakes a thread whose descriptor stays quiet", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 2.0) == 0);
+    CHECK(f.scheduler.next_deadline() == 2.0);
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.poller->wait_deadlines.back() == 2.0);
+    CHECK(f.os.clock == 2.0);
+    CHECK(f.scheduler.next_deadline() == kNoDeadline);
+}
+
+TEST_CASE("a thread woken by I/O loses its deadline", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 2.0) == 0);
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.scheduler.next_deadline() == kNoDeadline);
+    f.os.clock = 3.0;
+    CHECK(f.turn(3.0).empty());  // no second wakeup from the old deadline
+}
+
+TEST_CASE("sleeping threads go on in deadline order", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_until(1, 3.0) == 0);
+    REQUIRE(f.scheduler.wait_until(2, 1.0) == 0);
+    REQUIRE(f.scheduler.wait_until(3, 2.0) == 0);
+    CHECK(f.turn() == Threads{2});
+    CHECK(f.turn() == Threads{3});
+    CHECK(f.turn() == Threads{1});
+}
+
+TEST_CASE("threads with equal deadlines go on in the order they began to wait", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_until(30, 1.0) == 0);
+    REQUIRE(f.scheduler.wait_until(10, 1.0) == 0);
+    REQUIRE(f.scheduler.wait_io(20, 7, kReadable, 1.0) == 0);
+    CHECK(f.turn() == Threads{30, 10, 20});
+}
+
+TEST_CASE("a cancelled thread is never woken, by its descriptor or its deadline", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 1.0) == 0);
+    f.scheduler.cancel(1);
+    CHECK_FALSE(f.scheduler.has_waiters());
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn(5.0).empty());
+    CHECK(f.turn(5.0).empty());
+}
+
+TEST_CASE("a thread closed while it is already queued to go on is not resumed", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 6, kReadable, kNoDeadline) == 0);
+    f.poller->script.push_back({{f.poller->tag_of(5), kReadable}, {f.poller->tag_of(6), kReadable}});
+    REQUIRE(f.scheduler.collect(kNoDeadline) == 0);
+    f.scheduler.cancel(1);  // e.g. its coroutine ended while 2 ran first
+    CHECK(f.ready() == Threads{2});
+}
+
+TEST_CASE("a socket closed while threads wait on it wakes them all", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 9.0) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kWritable, kNoDeadline) == 0);
+    f.scheduler.forget_fd(5);
+    CHECK(f.poller->unwatches == std::vector<lsock::Fd>{5});
+    // Already queued: the next turn does not block.
+    REQUIRE(f.scheduler.collect(kNoDeadline) == 0);
+    CHECK(f.poller->wait_deadlines.back() == -kNoDeadline);
+    CHECK(f.ready() == Threads{1, 2});
+    CHECK(f.scheduler.next_deadline() == kNoDeadline);
+}
+
+TEST_CASE("a late event for a closed descriptor does not wake the next socket with its number", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    std::uint64_t old_tag = f.poller->tag_of(5);
+    f.scheduler.forget_fd(5);
+    CHECK(f.ready() == Threads{1});
+    REQUIRE(f.scheduler.wait_io(2, 5, kReadable, kNoDeadline) == 0);
+    CHECK(f.poller->tag_of(5) != old_tag);
+    f.poller->script.push_back({{old_tag, kReadable}});
+    CHECK(f.turn(0).empty());
+    CHECK(f.scheduler.waiting(2));
+}
+
+TEST_CASE("waiting again replaces what the thread waited on before", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 1.0) == 0);
+    REQUIRE(f.scheduler.wait_until(1, 3.0) == 0);
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn(2.0).empty());
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.os.clock == 3.0);
+}
+
+TEST_CASE("an armed watch is not asked for again", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kReadable, kNoDeadline) == 0);
+    CHECK(f.poller->watches_of(5).size() == 1);
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1, 2});
+}
+
+TEST_CASE("a wait the poller refuses is reported and leaves nothing behind", "[scheduler]") {
+    Fixture f;
+    f.poller->watch_error = EBADF;
+    CHECK(f.scheduler.wait_io(1, 5, kReadable, 4.0) == EBADF);
+    CHECK_FALSE(f.scheduler.has_waiters());
+    CHECK(f.scheduler.next_deadline() == kNoDeadline);
+}
+
+TEST_CASE("collect waits no longer than its own limit", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_until(1, 10.0) == 0);
+    CHECK(f.turn(4.0).empty());
+    CHECK(f.poller->wait_deadlines.back() == 4.0);
+    CHECK(f.scheduler.waiting(1));
+}
+
+TEST_CASE("the poller can change only while no thread waits", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_until(1, 10.0) == 0);
+    CHECK(f.scheduler.use_poller(lsock::kNoFd) == EBUSY);
+    f.scheduler.cancel(1);
+    // FakeOs has no poller of its own to open.
+    CHECK(f.scheduler.use_poller(lsock::kNoFd) == ENOSYS);
+}
+
+TEST_CASE("without a poller of the Os the scheduler uses the poll-set poller", "[scheduler]") {
+    FakeOs os;
+    Scheduler scheduler(os);
+    int error = 0;
+    CHECK(scheduler.poller_handle(&error) == lsock::kNoFd);
+    CHECK(error == ENOTSUP);
+    os.clock = 1.0;
+    REQUIRE(scheduler.wait_until(7, 0.5) == 0);
+    REQUIRE(scheduler.collect(kNoDeadline) == 0);
+    Scheduler::ThreadId thread = 0;
+    REQUIRE(scheduler.pop_ready(&thread));
+    CHECK(thread == 7);
+}
