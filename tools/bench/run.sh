@@ -25,20 +25,24 @@ cmake --build "$out/tools" -j"$(nproc)" >/dev/null
 
 # Our library, from the working tree (default) or from the last commit
 # (BENCH_SOURCE=head), so that colleagues' unfinished edits need not be in
-# the numbers. A build that fails leaves our rows as "n/a".
+# the numbers. Each source has its own build folder. A build that fails
+# leaves our rows as "n/a": an older build is never measured instead.
+source=${BENCH_SOURCE:-tree}
 src=$repo
-if [ "${BENCH_SOURCE:-tree}" = head ]; then
+if [ "$source" = head ]; then
   src=$out/head-src
   rm -rf "$src" && mkdir -p "$src"
   git archive HEAD | tar -x -C "$src"
 fi
-if ! { cmake -S "$src" -B "$out/ours" -DLSOCK_TESTS=OFF >/dev/null &&
-       cmake --build "$out/ours" -j"$(nproc)" >"$out/ours-build.log" 2>&1; }; then
+ours=$out/ours-$source
+if ! { cmake -S "$src" -B "$ours" -DLSOCK_TESTS=OFF >"$out/ours-build.log" 2>&1 &&
+       cmake --build "$ours" -j"$(nproc)" >>"$out/ours-build.log" 2>&1; }; then
   echo "our library did not build (see $out/ours-build.log); its rows will say n/a"
+  ours=""
 fi
 
 # 10,000 connections need 10,000 descriptors in the server and as many in
 # the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-exec python3 tools/bench/harness/main.py "$repo" "$out/tools" "$out/ours" "$out/results"
+exec python3 tools/bench/harness/main.py "$repo" "$out/tools" "$out/results" "$ours"

@@ -45,6 +45,7 @@ def describe(settings, repo, load_before, load_after):
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}",
         "load average (1, 5, 15 min)": f"{load_before} before, {load_after} after",
         "pinning": pinning,
+        "runs per figure": (f"best of {settings.repeat}" if settings.repeat > 1 else "1"),
         "descriptor limit": str(resource.getrlimit(resource.RLIMIT_NOFILE)[0]),
         "packages": _package_versions(),
     }

@@ -2,7 +2,9 @@
 report and the chart. Started by tools/bench/run.sh after it has built the
 tools and the library:
 
-    python3 main.py REPO TOOLS_DIR OURS_DIR RESULTS_DIR
+    python3 main.py REPO TOOLS_DIR RESULTS_DIR [OURS_DIR]
+
+OURS_DIR is where our library was built; empty when it did not build.
 """
 
 import json
@@ -16,6 +18,9 @@ import rows as row_defs
 import runner
 import settings as settings_mod
 from figures import number
+
+# A 1-minute load average above this means neighbours share our two CPUs.
+BUSY_LOAD = 1.0
 
 
 def _progress(row, server, outcome):
@@ -31,12 +36,14 @@ def _progress(row, server, outcome):
     print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)
 
 
-def main(repo, tools_dir, ours_dir, results_dir):
+def main(repo, tools_dir, results_dir, ours_dir=""):
     settings = settings_mod.load()
     rows = row_defs.build(settings)
     os.makedirs(results_dir, exist_ok=True)
     load_before = environment.load_average()
     print(f"load average before: {load_before}", flush=True)
+    if float(load_before.split()[0]) > BUSY_LOAD:
+        print("  the machine is busy: figures will be noisy (see `uptime`; BENCH_REPEAT=3 keeps the best of 3)")
 
     results = runner.run_all(rows, settings, tools_dir, ours_dir, results_dir, _progress)
 

@@ -28,6 +28,9 @@ def availability(tools_dir, ours_dir):
             ok = os.access(os.path.join(tools_dir, "lsock_c_echo"), os.X_OK)
             why[server.key] = None if ok else "n/a (not built)"
             continue
+        if server.family == "ours" and not ours_dir:
+            why[server.key] = "n/a (library did not build)"
+            continue
         probe = subprocess.run(["lua5.2", "-e", f'require "{server.needs}"'],
                                env=servers.lua_env(server, ours_dir), capture_output=True, timeout=30)
         if probe.returncode == 0:
@@ -63,6 +66,16 @@ def run_cell(row, server, settings, tools_dir, ours_dir, log_dir):
         time.sleep(0.3)  # let the kernel finish the resets before the next server
 
 
+def best_of(row, runs):
+    """The run with the best first figure: on a shared machine noise only
+    ever makes a server look slower, so the best run is the least noisy."""
+    ok = [r for r in runs if r.status == "ok" and r.values.get(row.metrics[0].key) is not None]
+    if not ok:
+        return runs[-1]
+    pick = max if row.metrics[0].better == "higher" else min
+    return pick(ok, key=lambda r: r.values[row.metrics[0].key])
+
+
 def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
     """{row key: {server key: Outcome}} for every row and server."""
     missing = availability(tools_dir, ours_dir)
@@ -75,7 +88,9 @@ def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
             elif missing[server.key]:
                 outcome = Outcome("na", text=missing[server.key])
             else:
-                outcome = run_cell(row, server, settings, tools_dir, ours_dir, log_dir)
+                runs = [run_cell(row, server, settings, tools_dir, ours_dir, log_dir)
+                        for _ in range(settings.repeat)]
+                outcome = best_of(row, runs)
             results[row.key][server.key] = outcome
             progress(row, server, outcome)
     return results

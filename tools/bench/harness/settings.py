@@ -26,6 +26,7 @@ class Settings:
     server_cpu: str         # taskset CPU lists; "" = no pinning
     client_cpu: str
     source: str             # "tree" (working tree) or "head" (last commit)
+    repeat: int             # runs per cell; the best one is kept
 
 
 def _number(name, default):
@@ -52,4 +53,5 @@ def load():
         server_cpu=os.environ.get("BENCH_SERVER_CPU", "0" if pin else ""),
         client_cpu=os.environ.get("BENCH_CLIENT_CPU", "1" if pin else ""),
         source=os.environ.get("BENCH_SOURCE", "tree"),
+        repeat=max(1, _number("BENCH_REPEAT", 1)),
     )
