@@ -1,5 +1,7 @@
 #include "port_table.hpp"
 
+#include <algorithm>
+
 #include "address_util.hpp"
 #include "random.hpp"
 
@@ -34,7 +36,15 @@ int PortTable::check(const BindInfo& info, const SimSocket* self) const {
 }
 
 void PortTable::add(std::uint16_t port, const std::shared_ptr<SimSocket>& socket) {
-    ports_[port].push_back(socket);
+    auto& list = ports_[port];
+    // Drop holders that are gone, so a port bound and closed many times stays cheap.
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [](const std::weak_ptr<SimSocket>& w) {
+                                  auto s = w.lock();
+                                  return !s || !s->holds_port();
+                              }),
+               list.end());
+    list.push_back(socket);
 }
 
 std::vector<std::shared_ptr<SimSocket>> PortTable::holders(std::uint16_t port) const {

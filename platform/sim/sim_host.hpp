@@ -47,6 +47,7 @@ struct HostTables {
     PortTable udp_ports;
     // Connections that get segments: from SYN sent until closed (TIME_WAIT included).
     std::map<ConnectionKey, std::shared_ptr<TcpSocket>> tcp_connections;
+    int registrations_since_sweep = 0;  // TIME_WAIT ends lazily; a sweep now and then bounds the table
     // Bound unix paths ("files"); a path stays taken after its socket closes,
     // until unlink, as a socket file does.
     std::map<std::string, std::weak_ptr<SimSocket>> unix_paths;

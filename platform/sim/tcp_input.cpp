@@ -188,6 +188,9 @@ void TcpSocket::on_ack(const Packet& p) {
         snd_wl1_ = p.seq;
         snd_wl2_ = ack;
     }
+    probes_out_ = 0;  // the peer is there
+    if (snd_wnd_ == 0 && persist_timer_.armed() && persist_busy_)
+        arm_persist(persist_timer_.due(), false);  // answered "no room": only the reader can change that
     if (ack > snd_una_) {
         std::uint64_t data_end = snd_una_ + send_buffer_.size();
         std::uint64_t acked = std::min(ack, data_end) - snd_una_;

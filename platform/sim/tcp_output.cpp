@@ -89,8 +89,7 @@ void TcpSocket::output() {
     if (snd_wnd_ == 0 && waiting_data && snd_nxt_ == snd_una_) {
         if (!persist_timer_.armed()) {
             persist_backoff_ = std::max(rto_, host_.world().config().min_rto);
-            // Background: a probe only asks; it must not keep a deadlock from being seen.
-            persist_timer_.arm(host_.world().now() + persist_backoff_, [this] { on_persist(); }, false);
+            arm_persist(host_.world().now() + persist_backoff_, false);
         }
     } else {
         persist_timer_.cancel();
@@ -146,12 +145,28 @@ void TcpSocket::on_rto() {
     if (!rto_timer_.armed()) arm_rto();
 }
 
+// A zero-window probe asks whether the receiver has room again. While the
+// last answer said "no room", the next probe cannot change anything by itself
+// (the reader must act first), so it is a background event and a world where
+// everybody waits is still seen as deadlocked. While an answer is missing, the
+// probe is what recovers a lost window update, so it is busy.
+void TcpSocket::arm_persist(double at, bool busy) {
+    persist_busy_ = busy;
+    persist_timer_.arm(at, [this] { on_persist(); }, busy);
+}
+
 void TcpSocket::on_persist() {
     auto keep = self();
     if (state_ != State::Established || snd_wnd_ > 0) return;
+    if (++probes_out_ > host_.world().config().data_retries) {
+        // Nobody answers: Linux gives up after tcp_retries2 probes, too.
+        host_.record("tcp-timeout", local_wire_.to_string() + ">" + peer_wire_.to_string());
+        die(closed_by_app_ ? 0 : ETIMEDOUT);
+        return;
+    }
     host_.transmit(make_segment(kAck | kProbe, snd_nxt_));
     persist_backoff_ = std::min(persist_backoff_ * 2, 60.0);
-    persist_timer_.arm(host_.world().now() + persist_backoff_, [this] { on_persist(); }, false);
+    arm_persist(host_.world().now() + persist_backoff_, true);
 }
 
 void TcpSocket::update_rtt(double sample) {
@@ -179,10 +194,7 @@ void TcpSocket::window_opened() {
 
 void TcpSocket::die(int error) {
     auto keep = self();
-    if (error) {
-        error_ = error;
-        reset_ = true;
-    }
+    if (error) error_ = error;
     state_ = State::Dead;
     rto_timer_.cancel();
     persist_timer_.cancel();

@@ -279,7 +279,14 @@ int TcpSocket::set_option(SocketOption option, int value) {
 }
 
 void TcpSocket::register_connection() {
-    host_.tables().tcp_connections[{local_wire_, peer_wire_}] = self();
+    HostTables& tables = host_.tables();
+    if (++tables.registrations_since_sweep >= 1024) {
+        tables.registrations_since_sweep = 0;
+        double now = host_.world().now();
+        for (auto it = tables.tcp_connections.begin(); it != tables.tcp_connections.end();)
+            it = it->second->expired(now) ? tables.tcp_connections.erase(it) : std::next(it);
+    }
+    tables.tcp_connections[{local_wire_, peer_wire_}] = self();
     registered_ = true;
 }
 

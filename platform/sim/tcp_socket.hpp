@@ -85,6 +85,7 @@ private:
     void output();
     void on_rto();
     void on_persist();
+    void arm_persist(double at, bool busy);
     void arm_rto();
     void update_rtt(double sample);
     void window_opened();
@@ -102,7 +103,6 @@ private:
     Address peer_wire_;
     bool registered_ = false;
     bool closed_by_app_ = false;  // the descriptor is gone: an orphan finishing its FIN
-    bool reset_ = false;          // ended by RST or timeout (not by FIN exchange)
     bool was_established_ = false;
     int last_connect_error_ = 0;
 
@@ -135,6 +135,8 @@ private:
     std::uint64_t rtt_seq_ = 0;
     double rtt_start_ = 0;
     double persist_backoff_ = 0;
+    int probes_out_ = 0;          // zero-window probes not answered yet
+    bool persist_busy_ = false;   // the next probe may end a stall (see arm_persist)
     Timer rto_timer_;
     Timer persist_timer_;
 

@@ -6,6 +6,7 @@ namespace lsock::sim {
 
 void Timer::arm(double at, std::function<void()> action, bool busy) {
     cancel();
+    due_ = at;
     // Capturing `this` is safe: destroying the Timer cancels the event first.
     id_ = world_->at(
         at,

@@ -23,10 +23,12 @@ public:
     void arm(double at, std::function<void()> action, bool busy = true);
     void cancel();
     bool armed() const { return id_ != kNoEvent; }
+    double due() const { return due_; }
 
 private:
     World* world_;
     EventId id_ = kNoEvent;
+    double due_ = 0;
 };
 
 }  // namespace lsock::sim

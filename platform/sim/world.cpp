@@ -33,6 +33,12 @@ bool parse_addresses(const std::vector<std::string>& texts, std::vector<Address>
 SimHost* World::add_host(const std::string& name, const std::vector<std::string>& addresses, std::string* error) {
     std::vector<Address> parsed;
     if (!parse_addresses(addresses, &parsed, error)) return nullptr;
+    if (parsed.empty()) {
+        if (auto literal = Address::parse_ip(name, 0))
+            parsed.push_back(*literal);  // a numeric name is its own address
+        else
+            parsed = free_addresses();
+    }
     if (name.empty() || find_host(name) || names_.known(name)) {
         if (error) *error = "host name empty or taken: " + name;
         return nullptr;
@@ -51,6 +57,21 @@ SimHost* World::add_host(const std::string& name, const std::vector<std::string>
     for (const auto& a : parsed) detail += (detail.empty() ? "" : ",") + a.ip_text();
     record("host-add", name, detail);
     return hosts_.back().get();
+}
+
+std::vector<Address> World::free_addresses() const {
+    // 10.0.x.y and fd00::x:y, counting up from 10.0.0.1: the first pair nobody has.
+    for (unsigned k = 1;; ++k) {
+        std::uint8_t x = std::uint8_t(k >> 8), y = std::uint8_t(k & 0xff);
+        if (y == 0 || y == 255) continue;
+        Address v4 = Address::inet({10, 0, x, y}, 0);
+        std::array<std::uint8_t, 16> bytes{};
+        bytes[0] = 0xfd;
+        bytes[14] = x;
+        bytes[15] = y;
+        Address v6 = Address::inet6(bytes, 0);
+        if (!ip_owner_.count(v4.ip_text()) && !ip_owner_.count(v6.ip_text())) return {v4, v6};
+    }
 }
 
 SimHost* World::find_host(const std::string& name) {

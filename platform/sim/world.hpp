@@ -50,8 +50,10 @@ public:
 
     // ---- Hosts and names -------------------------------------------------
     // Addresses are numeric IPv4/IPv6 literals. The name resolves to them on
-    // every host (unless it is itself a literal). Fails (nullptr, *error) on a
-    // bad literal, a name or an address already taken.
+    // every host (unless it is itself a literal). With no addresses, a numeric
+    // name is the address, and any other name gets the first free pair of
+    // 10.0.x.y and fd00::x:y. Fails (nullptr, *error) on a bad literal, a name
+    // or an address already taken.
     SimHost* add_host(const std::string& name, const std::vector<std::string>& addresses,
                       std::string* error = nullptr);
     SimHost* find_host(const std::string& name);
@@ -135,6 +137,7 @@ public:
     }
 
 private:
+    std::vector<Address> free_addresses() const;
     void deliver(HostId to, const Packet& packet, const std::string& what);
 
     // Declaration order is destruction order reversed: hosts (and their

@@ -14,7 +14,8 @@ double transfer(std::uint64_t seed, const LinkConfig& link, std::size_t size, Wo
     SimHost& b = *world.add_host("b", {"10.0.0.2"});
     world.set_link(a, b, link);
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     double start = world.now();
     std::string data = pattern(size, 7);
     std::size_t sent = 0;
@@ -113,7 +114,8 @@ TEST_CASE("a partition that outlasts the retries ends the connection with ETIMED
     SimHost& a = *world.add_host("a", {"10.0.0.1"});
     SimHost& b = *world.add_host("b", {"10.0.0.2"});
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     world.partition(a, b);
     REQUIRE(a.send(c, "lost", 4).bytes == 4);
     REQUIRE(step_until(world, [&] { return is_ready(a, c, kFailed); }));
@@ -128,7 +130,8 @@ TEST_CASE("crash: the peer meets silence; after restart its segments meet RST", 
     SimHost& a = *world.add_host("a", {"10.0.0.1"});
     SimHost& b = *world.add_host("b", {"10.0.0.2"});
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     int waiting_on_b;
     PollItem item{s, kReadable, 0};
     b.suspend(&item, 1, kNoDeadline, &waiting_on_b);

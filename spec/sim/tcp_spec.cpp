@@ -99,7 +99,8 @@ TEST_CASE("tcp partial writes under back-pressure, then a reader drains everythi
           "[sim][tcp][window]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     std::string data = pattern(1 << 20);
     std::size_t sent = 0;
     bool saw_partial = false;
@@ -135,7 +136,8 @@ TEST_CASE("tcp partial writes under back-pressure, then a reader drains everythi
 TEST_CASE("tcp small writes coalesce into segments of at most one MSS", "[sim][tcp]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     for (int i = 0; i < 200; ++i) REQUIRE(net.a.send(c, "0123456789", 10).bytes == 10);
     std::string got;
     REQUIRE(step_until(net.world, [&] { return (got += read_now(net.b, s)).size() == 2000; }));
@@ -152,7 +154,8 @@ TEST_CASE("tcp small writes coalesce into segments of at most one MSS", "[sim][t
 TEST_CASE("tcp half-close: the peer reads EOF after the data and can still send back", "[sim][tcp][fin]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     REQUIRE(net.a.send(c, "request", 7).bytes == 7);
     REQUIRE(net.a.shutdown(c, ShutdownHow::Write) == 0);
     REQUIRE(net.a.send(c, "more", 4).error == EPIPE);
@@ -180,7 +183,8 @@ TEST_CASE("tcp half-close: the peer reads EOF after the data and can still send 
 TEST_CASE("tcp close with unread data sends RST: the peer gets ECONNRESET", "[sim][tcp][rst]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     REQUIRE(net.a.send(c, "unread", 6).bytes == 6);
     REQUIRE(step_until(net.world, [&] { return is_ready(net.b, s, kReadable); }));
     REQUIRE(net.b.close(s) == 0);  // never read it
@@ -196,7 +200,8 @@ TEST_CASE("tcp close with unread data sends RST: the peer gets ECONNRESET", "[si
 TEST_CASE("tcp reset mid-stream delivers the data already received, then ECONNRESET", "[sim][tcp][rst]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     REQUIRE(net.b.send(s, "partial answer", 14).bytes == 14);
     REQUIRE(net.b.set_option(s, SocketOption::Linger, 0) == 0);  // abortive close
     run_to(net.world, net.world.now() + 0.02);                  // the data arrives
@@ -213,7 +218,8 @@ TEST_CASE("tcp write to a peer that closed: RST comes back, send gives ECONNRESE
           "[sim][tcp][rst]") {
     TwoHosts net(0.01);
     Fd listener = listen_on(net.b, 80);
-    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
     REQUIRE(net.b.close(s) == 0);  // FIN
     bool eof = false;
     REQUIRE(step_until(net.world, [&] { return read_now(net.a, c, nullptr, &eof), eof; }));
@@ -234,7 +240,8 @@ TEST_CASE("tcp port rules: EADDRINUSE, SO_REUSEADDR over TIME_WAIT, bind to any"
     REQUIRE(net.b.bind(second, ip("10.0.0.2", 82)) == EINVAL);  // already bound
 
     // The server closes first: the accepted connection's port lingers in TIME_WAIT.
-    auto [c, s] = connect_pair(net.world, net.a, net.b, first, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, first, ip("10.0.0.2", 80));
     REQUIRE(net.b.close(first) == 0);
     REQUIRE(net.b.close(s) == 0);
     bool eof = false;
@@ -258,11 +265,13 @@ TEST_CASE("tcp over loopback and IPv6, with a dual-stack listener", "[sim][tcp]"
     SimHost& h = *world.add_host("h", {"10.0.0.1", "fd00::1"});
     SimHost& other = *world.add_host("other", {"10.0.0.2", "fd00::2"});
     Fd listener = listen_on(h, 8080, 8, Family::Inet6);  // [::]:8080 takes IPv4 too
-    auto [c4, s4] = connect_pair(world, h, h, listener, ip("127.0.0.1", 8080));
+    Fd c4, s4;
+    std::tie(c4, s4) = connect_pair(world, h, h, listener, ip("127.0.0.1", 8080));
     Address peer;
     REQUIRE(h.peer_address(s4, &peer) == 0);
     REQUIRE(peer == ip("::ffff:127.0.0.1", peer.port));
-    auto [c6, s6] = connect_pair(world, other, h, listener, ip("fd00::1", 8080));
+    Fd c6, s6;
+    std::tie(c6, s6) = connect_pair(world, other, h, listener, ip("fd00::1", 8080));
     REQUIRE(h.peer_address(s6, &peer) == 0);
     REQUIRE(peer.ip_text() == "fd00::2");
     REQUIRE(other.send(c6, "six", 3).bytes == 3);

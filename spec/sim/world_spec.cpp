@@ -98,7 +98,8 @@ std::uint64_t lossy_transfer_hash(std::uint64_t seed, double* finished_at = null
     link.loss = 0.1;
     world.set_link(a, b, link);
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     std::string data = pattern(50000);
     std::size_t sent = 0;
     std::string got;
@@ -131,7 +132,8 @@ TEST_CASE("a deadlock is reported with host, descriptor and direction", "[sim][w
     SimHost& a = *world.add_host("alpha", {"10.0.0.1"});
     SimHost& b = *world.add_host("beta", {"10.0.0.2"});
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     // Both sides wait to read; nobody writes.
     int client_token, server_token;
     PollItem ci{c, kReadable, 0}, si{s, kReadable, 0};
@@ -170,7 +172,8 @@ TEST_CASE("a wait ends when the descriptor becomes ready, not before", "[sim][wo
     link.latency = 0.25;
     world.set_link(a, b, link);
     Fd listener = listen_on(b, 80);
-    auto [c, s] = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
+    Fd c, s;
+    std::tie(c, s) = connect_pair(world, a, b, listener, ip("10.0.0.2", 80));
     double sent_at = world.now();
     REQUIRE(a.send(c, "ping", 4).bytes == 4);
     int token;
@@ -230,6 +233,24 @@ TEST_CASE("hosts refuse bad or taken addresses and names", "[sim][world]") {
     REQUIRE(error.find("not-an-ip") != std::string::npos);
     REQUIRE(world.find_host("a") != nullptr);
     REQUIRE(world.find_host("zzz") == nullptr);
+}
+
+TEST_CASE("hosts without addresses get free ones; a numeric name is its own address", "[sim][world]") {
+    World world(1);
+    SimHost& taken = *world.add_host("taken", {"10.0.0.1"});
+    SimHost& auto1 = *world.add_host("auto1", {});
+    SimHost& auto2 = *world.add_host("auto2", {});
+    SimHost& numeric = *world.add_host("192.168.1.5", {});
+    REQUIRE(taken.addresses().size() == 1);
+    REQUIRE(auto1.addresses().size() == 2);
+    REQUIRE(auto1.addresses()[0].ip_text() == "10.0.0.2");
+    REQUIRE(auto1.addresses()[1].ip_text() == "fd00::2");
+    REQUIRE(auto2.addresses()[0].ip_text() == "10.0.0.3");
+    REQUIRE(numeric.addresses().size() == 1);
+    REQUIRE(numeric.addresses()[0].ip_text() == "192.168.1.5");
+    std::vector<ResolvedAddress> out;
+    REQUIRE(taken.resolve("auto2", nullptr, ResolveHints{}, &out) == ResolveError::None);
+    REQUIRE(out.at(0).address.ip_text() == "10.0.0.3");
 }
 
 TEST_CASE("error messages are the Linux strerror texts", "[sim][world]") {
