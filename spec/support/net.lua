@@ -99,6 +99,32 @@ function net.unix_path(name)
   return path
 end
 
+-- The `sock` module of this kernel for the net.run in progress, with a loop
+-- of its own: threads a failed test left waiting cannot stall the next one,
+-- and the loop and its sockets are closed when the test ends. A backend may
+-- provide sock() (the simulated one: the module bound to the test's host);
+-- on loopback it is a fresh instance of the built module.
+local function open_sock()
+  if backend.sock then return backend.sock() end
+  if net.kernel ~= "loopback" then
+    error("the " .. net.kernel .. " kernel has no sock module (its backend needs a sock())", 3)
+  end
+  local path = assert(package.searchpath("lsock", package.cpath), "lsock.so is not on package.cpath")
+  return assert(package.loadlib(path, "luaopen_lsock_sock"))()
+end
+
+function net.sock()
+  local cleanups = in_scope("net.sock")
+  local sock = open_sock()
+  cleanups[#cleanups + 1] = function()
+    sock = nil
+    -- Twice: finalizers run in the first cycle, their objects go in the next.
+    collectgarbage()
+    collectgarbage()
+  end
+  return sock
+end
+
 function net.open_descriptors() return backend.open_descriptors() end
 function net.max_descriptors() return backend.max_descriptors() end
 function net.sleep(seconds) return backend.sleep(seconds) end

@@ -133,9 +133,8 @@ int ai_tostring(lua_State* L) {
 }
 
 int ai_index(lua_State* L) {
-    AiObject* ai = check_ai(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING && std::strcmp(lua_tostring(L, 2), "addr") == 0) {
-        push_sa_of(L, entry_of(ai).address);
+        push_sa_of(L, entry_of(check_ai(L, 1)).address);
         return 1;
     }
     lua_getmetatable(L, 1);

@@ -127,11 +127,17 @@ void read_host_port(lua_State* L, int arg, Request* request) {
     }
 }
 
+// The protocol an entry reports: the one asked for, else the type's own.
+int protocol_of(const Request& request) {
+    if (request.protocol || request.family == Family::Unix) return request.protocol;
+    return request.type == SocketType::Stream ? 6 : request.type == SocketType::Datagram ? 17 : 0;
+}
+
 ResolvedAddress entry(const Request& request, const Address& address) {
     ResolvedAddress out;
     out.family = address.family;
     out.type = request.type;
-    out.protocol = request.protocol;
+    out.protocol = protocol_of(request);
     out.address = address;
     return out;
 }
@@ -173,6 +179,7 @@ ResolveError lookup(Os& os, const Request& request, std::vector<ResolvedAddress>
         for (ResolvedAddress& found : *out) {
             if (!request.service) found.address.port = request.port;
             if (found.type == SocketType::Any) found.type = request.type;
+            if (!found.protocol) found.protocol = protocol_of(request);
         }
         return out->empty() ? ResolveError::NotFound : ResolveError::None;
     } catch (const std::bad_alloc&) {

@@ -1,0 +1,62 @@
+-- Shared by the sock_*_spec files: a test body gets a fresh `sock` module of
+-- the kernel under test (net.sock) and its `socket` module; a thread that
+-- fails fails the test; loops are bounded in time. Kernel-independent.
+
+local net = require "spec.support.net"
+
+local M = {}
+
+-- Seconds a spec's loop may run before it counts as hung.
+M.LIMIT = 10
+
+-- it("...", support.test(function(sock, socket, failures) ... end)):
+-- failures collects what the threads raised (with tracebacks); the test
+-- fails when any is left at the end, unless the body took them out.
+function M.test(body)
+  return net.test(function(socket)
+    local sock = net.sock()
+    local failures = {}
+    sock.onerror(function(message) failures[#failures + 1] = message end)
+    body(sock, socket, failures)
+    assert(#failures == 0, "a sock thread failed:\n" .. table.concat(failures, "\n"))
+  end)
+end
+
+-- Runs the loop until every thread is done; fails if any still waits.
+function M.run(sock, limit)
+  local ok, err = sock.start(limit or M.LIMIT)
+  assert(ok, "sock.start ended with " .. tostring(err) .. ": some thread still waits")
+end
+
+-- A listening TCP socket on the test host; returns it and its port.
+function M.listener(sock, family)
+  local s = assert(sock.tcp(family))
+  assert(s:listen(family == "inet6" and net.host6 or net.host, 0))
+  return s, s:getsockname():port()
+end
+
+-- Reads from `s` into a fresh buffer until the peer's FIN (or `limit`
+-- bytes); returns everything and the final error.
+function M.read_all(sock, s, limit, expires)
+  local buf = sock.buffer(65536)
+  local parts, total = {}, 0
+  while not limit or total < limit do
+    local n, err = s:recv(buf, nil, expires)
+    if not n then return table.concat(parts), err end
+    parts[#parts + 1] = buf:tostring(n)
+    total = total + n
+  end
+  return table.concat(parts)
+end
+
+-- Asserts that f() raises an error that names `fname` (and `arg`).
+function M.raises(f, fname, arg)
+  local ok, err = pcall(f)
+  assert(not ok, "expected a raised error naming " .. fname)
+  local msg = tostring(err)
+  assert(msg:find(fname, 1, true), "error does not name '" .. fname .. "': " .. msg)
+  if arg then assert(msg:find(arg, 1, true), "error does not name '" .. arg .. "': " .. msg) end
+  return msg
+end
+
+return M
