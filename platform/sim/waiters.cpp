@@ -104,6 +104,14 @@ std::vector<void*> WaitRegistry::take_runnable() {
     return tokens;
 }
 
+bool WaitRegistry::pop_runnable(void** token) {
+    run_checks();
+    if (runnable_.empty()) return false;
+    *token = runnable_.front().token;
+    runnable_.pop_front();
+    return true;
+}
+
 bool WaitRegistry::has_runnable() {
     run_checks();
     return !runnable_.empty();
@@ -138,7 +146,7 @@ std::vector<void*> WaitRegistry::drop_host(const SimHost& host) {
         tokens.push_back(waiters_.at(id).token);
         forget(id);
     }
-    std::vector<Runnable> kept;
+    std::deque<Runnable> kept;
     for (const auto& r : runnable_) {
         if (r.host == &host)
             tokens.push_back(r.token);

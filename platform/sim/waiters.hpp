@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +52,9 @@ public:
     void changed(std::vector<std::uint64_t>* watchers);
     // Re-checks what changed, then hands out the runnable tokens in wake order.
     std::vector<void*> take_runnable();
+    // The same, one token at a time: a token withdrawn meanwhile (its host
+    // crashed, its wait was cancelled) is never handed out.
+    bool pop_runnable(void** token);
     bool has_runnable();
 
     // A daemon (a server loop) may wait forever without that being a deadlock.
@@ -86,7 +90,7 @@ private:
         void* token;
         const SimHost* host;
     };
-    std::vector<Runnable> runnable_;
+    std::deque<Runnable> runnable_;
     std::uint64_t next_id_ = 1;
     std::unordered_set<void*> daemons_;  // looked up only, never iterated (order stays deterministic)
 };

@@ -4,9 +4,8 @@
 // The run loop contract (what a Lua face does; run_until_idle does the same):
 //
 //   loop:
-//     tokens = world.take_runnable()
-//     if tokens not empty: resume each (a coroutine that must wait calls
-//                          SimHost::suspend and yields); continue
+//     if world.pop_runnable(&token): resume it (a coroutine that must wait
+//                          calls SimHost::suspend and yields); continue
 //     if world.idle():     stop; world.blocked() not empty means deadlock:
 //                          it (and deadlock_report()) says who waits on what
 //     world.step()         jump the clock to the next event and run it
@@ -99,7 +98,10 @@ public:
     bool cancel(EventId id) { return queue_.cancel(id); }
 
     // ---- Driver ----------------------------------------------------------
+    // A driver that takes a batch must skip tokens that crash() returned
+    // while it worked through the batch; pop_runnable never hands those out.
     std::vector<void*> take_runnable() { return waiters_.take_runnable(); }
+    bool pop_runnable(void** token) { return waiters_.pop_runnable(token); }
     // Jumps the clock to the next event and runs it; false when none is left.
     bool step();
     double next_event_time() { return queue_.next_time(); }

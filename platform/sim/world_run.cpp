@@ -19,9 +19,9 @@ bool World::idle() { return !waiters_.has_runnable() && queue_.busy_count() == 0
 
 RunResult World::run_until_idle(const std::function<void(void*)>& resume) {
     for (;;) {
-        std::vector<void*> tokens = take_runnable();
-        if (!tokens.empty()) {
-            for (void* token : tokens) resume(token);
+        void* token;
+        if (waiters_.pop_runnable(&token)) {
+            resume(token);
             continue;
         }
         if (queue_.busy_count() == 0) return waiters_.blocked_count() ? RunResult::Deadlock : RunResult::Idle;
@@ -31,9 +31,9 @@ RunResult World::run_until_idle(const std::function<void(void*)>& resume) {
 
 RunResult World::run_until(double time, const std::function<void(void*)>& resume) {
     for (;;) {
-        std::vector<void*> tokens = take_runnable();
-        if (!tokens.empty()) {
-            for (void* token : tokens) resume(token);
+        void* token;
+        if (waiters_.pop_runnable(&token)) {
+            resume(token);
             continue;
         }
         if (queue_.busy_count() == 0 && waiters_.blocked_count() != 0) return RunResult::Deadlock;

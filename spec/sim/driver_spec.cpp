@@ -318,3 +318,20 @@ TEST_CASE("tcp: a writer blocked by a reader that never reads is a deadlock", "[
     REQUIRE(world.now() < 5.0);  // found without waiting through minutes of probes
     (void)s;
 }
+
+TEST_CASE("driver: crashing a host from a resumed task withdraws its tokens already runnable", "[sim][driver][crash]") {
+    World world(33);
+    SimHost& a = *world.add_host("a", {"10.0.0.1"});
+    SimHost& b = *world.add_host("b", {"10.0.0.2"});
+    int ta, tb1, tb2;
+    a.suspend(nullptr, 0, 0.0, &ta);  // a deadline already passed: runnable at once
+    b.suspend(nullptr, 0, 0.0, &tb1);
+    b.suspend(nullptr, 0, 0.0, &tb2);
+    std::vector<void*> resumed, withdrawn;
+    REQUIRE(world.run_until_idle([&](void* token) {
+        resumed.push_back(token);
+        if (token == &ta) withdrawn = world.crash(b);
+    }) == RunResult::Idle);
+    REQUIRE(resumed == std::vector<void*>{&ta});
+    REQUIRE(withdrawn == std::vector<void*>{&tb1, &tb2});
+}
