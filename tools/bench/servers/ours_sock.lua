@@ -4,6 +4,8 @@
 --
 -- Each connection has its own 16 KiB buffer: a buffer shared by all would
 -- be overwritten by one coroutine while another waits to send from it.
+-- recv and send take no `expires`, like the other servers' reads and
+-- writes: the lifetime bounds the whole loop (sock.start) instead.
 local sock = require "sock"
 
 local lifetime = assert(tonumber(arg[2]))
@@ -18,8 +20,8 @@ io.stdout:flush()
 local function echo(client)
   local buf = sock.buffer(16384)
   while true do
-    local n = client:recv(buf, #buf, deadline)
-    if not n or not client:send(buf, n, deadline) then break end
+    local n = client:recv(buf, #buf)
+    if not n or not client:send(buf, n) then break end
   end
   client:close()
 end
