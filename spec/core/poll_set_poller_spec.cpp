@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/poll_set_poller.hpp"
-#include "fake_os.hpp"
+#include "clock_os.hpp"
 #include "loopback_pair.hpp"
 
 using namespace lsock;
@@ -53,30 +53,15 @@ TEST_CASE("poll-set poller: an unwatched descriptor is not reported", "[poll_set
     CHECK(poller.wake() == ENOTSUP);
 }
 
-namespace {
-
-// A Suspend-style Os (like the simulation's): wait only reports the present.
-class SuspendingOs : public test::FakeOs {
-public:
-    std::vector<double> deadlines;
-    WaitStyle wait_style() const override { return WaitStyle::Suspend; }
-    int wait(PollItem* items, std::size_t count, double deadline) override {
-        deadlines.push_back(deadline);
-        (void)items, (void)count;
-        return ETIMEDOUT;
-    }
-};
-
-}  // namespace
-
 TEST_CASE("poll-set poller on a Suspend-style Os never asks it to block", "[poll_set_poller]") {
-    SuspendingOs os;
+    test::ClockOs os;
+    os.style = WaitStyle::Suspend;  // like the simulation's: wait only reports the present
     PollSetPoller poller(os);
     REQUIRE(poller.watch(3, kReadable, 1, Trigger::OneShot) == 0);
     REQUIRE(poller.watch(4, kWritable, 2, Trigger::OneShot) == 0);
     std::vector<PollerEvent> events;
     CHECK(poller.wait(kNoDeadline, &events) == ETIMEDOUT);
-    CHECK(os.deadlines == std::vector<double>{-kNoDeadline});
+    CHECK(os.wait_deadlines == std::vector<double>{-kNoDeadline});
     std::vector<PollItem> items;
     poller.wait_items(&items);
     REQUIRE(items.size() == 2);

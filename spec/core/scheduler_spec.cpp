@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/scheduler.hpp"
-#include "fake_os.hpp"
+#include "clock_os.hpp"
 #include "scripted_poller.hpp"
 
 using lsock::kHangup;
@@ -14,13 +14,13 @@ using lsock::kReadable;
 using lsock::kWritable;
 using lsock::Scheduler;
 using lsock::Trigger;
-using lsock::test::FakeOs;
+using lsock::test::ClockOs;
 using lsock::test::ScriptedPoller;
 
 namespace {
 
 struct Fixture {
-    FakeOs os;
+    ClockOs os;
     Scheduler scheduler{os};
     ScriptedPoller* poller;
 
@@ -205,12 +205,12 @@ TEST_CASE("the poller can change only while no thread waits", "[scheduler]") {
     REQUIRE(f.scheduler.wait_until(1, 10.0) == 0);
     CHECK(f.scheduler.use_poller(lsock::kNoFd) == EBUSY);
     f.scheduler.cancel(1);
-    // FakeOs has no poller of its own to open.
+    // ClockOs has no poller of its own to open.
     CHECK(f.scheduler.use_poller(lsock::kNoFd) == ENOSYS);
 }
 
 TEST_CASE("without a poller of the Os the scheduler uses the poll-set poller", "[scheduler]") {
-    FakeOs os;
+    ClockOs os;
     Scheduler scheduler(os);
     int error = 0;
     CHECK(scheduler.poller_handle(&error) == lsock::kNoFd);

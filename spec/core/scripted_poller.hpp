@@ -2,14 +2,14 @@
 //
 // It records what it is asked to watch, and each wait hands out the next
 // scripted batch of events. With nothing scripted, a wait "blocks" until its
-// deadline: it moves the FakeOs clock there (time passes, nothing happens).
+// deadline: it moves the ClockOs clock there (time passes, nothing happens).
 #pragma once
 
 #include <deque>
 #include <map>
 #include <vector>
 
-#include "fake_os.hpp"
+#include "clock_os.hpp"
 #include "lsock/poller.hpp"
 
 namespace lsock::test {
@@ -23,7 +23,7 @@ public:
         Trigger trigger;
     };
 
-    explicit ScriptedPoller(FakeOs& os) : os_(&os) {}
+    explicit ScriptedPoller(ClockOs& os) : os_(&os) {}
 
     std::vector<WatchCall> watches;
     std::vector<Fd> unwatches;
@@ -67,7 +67,7 @@ public:
     Fd native_handle() const override { return 99; }
 
 private:
-    FakeOs* os_;
+    ClockOs* os_;
     std::map<Fd, std::uint64_t> tags_;
 };
 
