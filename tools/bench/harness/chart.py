@@ -10,9 +10,10 @@ import servers
 COLOURS = {"c": "#808080", "ours_sock": "#1f5fbf", "ours_select": "#3fa34d",
            "copas": "#e08a1e", "cqueues": "#c0392b", "luv": "#8e44ad"}
 
-PANELS = [("rps", "requests/s (higher is better)", False),
-          ("p99", "p99 latency, ms, log scale (lower is better)", True),
-          ("cpu_req", "server CPU µs/request (lower is better)", False)]
+# (figure, axis label, log scale, tick format)
+PANELS = [("rps", "requests/s (higher is better)", False, "%.0s%c"),
+          ("p99", "p99 latency, ms, log scale (lower is better)", True, "%g"),
+          ("cpu_req", "server CPU µs/request (lower is better)", False, "%g")]
 
 
 def _value(outcome, key):
@@ -27,18 +28,36 @@ def _title(server, rows, results):
         return server.label
     if len(gaps) == len(rows):
         return f"{server.label}: {gaps[0][1].text}"
-    levels = ", ".join(f"{r.key[4:]}" for r, _ in gaps)
+    levels = ", ".join(f"{int(r.key[4:]):,}" for r, _ in gaps)
     reason = gaps[0][1].text.split(":")[0]
     return f"{server.label}: no bar at {levels} ({reason})"
+
+
+def _gap_labels(panel, rows, drawn, results):
+    """A word where a bar is missing, so a gap does not read as zero. In a
+    clustered histogram cluster i is centred on x = i and each of the n
+    bars is 1/(n + gap) wide."""
+    labels = ["unset label"]
+    n = len(drawn)
+    for i, r in enumerate(rows):
+        for j, s in enumerate(drawn):
+            outcome = results[r.key][s.key]
+            if outcome.status == "ok":
+                continue
+            word = "died" if outcome.text.startswith("died") else "n/a"
+            x = i + (j - (n - 1) / 2) / (n + 1)
+            labels.append(f'set label "{word}" at first {x:.3f}, graph 0.04 rotate by 90 left '
+                          f'font ",10" tc rgb "{COLOURS[s.key]}"')
+    return labels
 
 
 def draw(rows, results, subtitle, data_path, png_path):
     rows = [r for r in rows if r.kind == "echo"]
     drawn = [s for s in servers.CATALOG if s.takes("echo")]
     with open(data_path, "w") as f:
-        f.write("# conns " + " ".join(f"{s.key}_{k}" for k, _, _ in PANELS for s in drawn) + "\n")
+        f.write("# conns " + " ".join(f"{s.key}_{k}" for k, _, _, _ in PANELS for s in drawn) + "\n")
         for r in rows:
-            cells = [_value(results[r.key][s.key], k) for k, _, _ in PANELS for s in drawn]
+            cells = [_value(results[r.key][s.key], k) for k, _, _, _ in PANELS for s in drawn]
             f.write(f"{int(r.key[4:]):,} " + " ".join(cells) + "\n")
 
     script = [
@@ -56,11 +75,13 @@ def draw(rows, results, subtitle, data_path, png_path):
         'set rmargin at screen 0.68',
         'set key at screen 0.70, screen 0.90 left top vertical Left reverse spacing 1.3',
         'set xlabel "concurrent connections"',
+        f'set xrange [-0.55:{len(rows) - 0.45}]',
         f'set multiplot layout 3,1 title "Echo of 64-byte requests, closed loop\\n{subtitle}"',
     ]
-    for panel, (key, label, log) in enumerate(PANELS):
+    for panel, (key, label, log, ticks) in enumerate(PANELS):
         script += ['set logscale y' if log else 'unset logscale y', f'set ylabel "{label}"',
-                   'set yrange [*:*]' if log else 'set yrange [0:*]']
+                   'set yrange [*:*]' if log else 'set yrange [0:*]', f'set format y "{ticks}"']
+        script += _gap_labels(panel, rows, drawn, results)
         plots = []
         for i, s in enumerate(drawn):
             column = 2 + panel * len(drawn) + i

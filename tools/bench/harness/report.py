@@ -31,7 +31,10 @@ METHOD_NOTES = """\
   descriptor 1023 it raises "descriptor too large for set size" and the
   server dies. That is the failure shown in its 10,000-connection row.
 - Memory is user-space only (VmRSS of the server); the kernel's socket
-  buffers are not in it."""
+  buffers are not in it. For ours: sock it includes the 16 KiB
+  `sock.buffer` each connection's coroutine owns (the API reads into a
+  caller's buffer, and one shared buffer would be overwritten while a
+  coroutine waits to send from it)."""
 
 
 def _cell_values(row, outcome, metric, refs):
