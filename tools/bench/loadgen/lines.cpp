@@ -74,8 +74,10 @@ int run_lines(const Options& o) {
     const char* error = nullptr;
     const WindowEdge before = sample_edge(o.watch_pid);
     const std::uint64_t start = now_ns();
+    const std::uint64_t deadline = start + seconds_to_ns(o.timeout);
     // Whole blocks only, so the count of lines is known exactly.
     while (sent < o.bytes && !error) {
+        if (now_ns() > deadline) { error = "timeout"; break; }
         if (!send_all(fd, block.text.data(), block.text.size(), o.chunk)) error = "write";
         sent += block.text.size();
         lines += block.lines;
