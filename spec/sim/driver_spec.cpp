@@ -227,7 +227,7 @@ TEST_CASE("benchmark: 1000 connections x 100 messages run in seconds of wall tim
     REQUIRE(wall < 30.0);  // about 1.5 s in a release build, 11 s in a debug build
 }
 
-TEST_CASE("driver: a daemon waiting forever is no deadlock; a plain waiter is", "[sim][driver][deadlock]") {
+TEST_CASE("driver: a daemon waiting forever is no deadlock and a plain waiter is", "[sim][driver][deadlock]") {
     World world(9);
     SimHost& h = *world.add_host("h", {"10.0.0.1"});
     Fd listener = listen_on(h, 80);

@@ -69,7 +69,7 @@ TEST_CASE("bandwidth limits a transfer to the link's rate", "[sim][faults][tcp]"
     REQUIRE(seconds < 2.5);
 }
 
-TEST_CASE("partition during connect: no completion while it lasts; heal lets a SYN retry through",
+TEST_CASE("partition during connect: no completion while it lasts, then heal lets a SYN retry through",
           "[sim][faults][partition]") {
     World world(3);
     SimHost& a = *world.add_host("a", {"10.0.0.1"});
@@ -125,7 +125,7 @@ TEST_CASE("a partition that outlasts the retries ends the connection with ETIMED
     REQUIRE(b.receive(s, buffer, 8).error == EAGAIN);  // the other side never heard a thing
 }
 
-TEST_CASE("crash: the peer meets silence; after restart its segments meet RST", "[sim][faults][crash]") {
+TEST_CASE("crash: the peer meets silence, then after restart its segments meet RST", "[sim][faults][crash]") {
     World world(3);
     SimHost& a = *world.add_host("a", {"10.0.0.1"});
     SimHost& b = *world.add_host("b", {"10.0.0.2"});

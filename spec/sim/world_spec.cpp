@@ -187,7 +187,7 @@ TEST_CASE("a wait ends when the descriptor becomes ready, not before", "[sim][wo
     REQUIRE((item.revents & kReadable) != 0);
 }
 
-TEST_CASE("names resolve to host addresses, localhost and literals; unknown names fail", "[sim][world][names]") {
+TEST_CASE("names resolve to host addresses, localhost and literals, unknown names fail", "[sim][world][names]") {
     World world(1);
     SimHost& a = *world.add_host("server", {"10.0.0.1", "fd00::1"});
     REQUIRE(world.add_name("www.example.test", {"10.0.0.1"}));
@@ -235,7 +235,7 @@ TEST_CASE("hosts refuse bad or taken addresses and names", "[sim][world]") {
     REQUIRE(world.find_host("zzz") == nullptr);
 }
 
-TEST_CASE("hosts without addresses get free ones; a numeric name is its own address", "[sim][world]") {
+TEST_CASE("hosts without addresses get free ones, a numeric name is its own address", "[sim][world]") {
     World world(1);
     SimHost& taken = *world.add_host("taken", {"10.0.0.1"});
     SimHost& auto1 = *world.add_host("auto1", {});
