@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <new>
 #include <unordered_map>
@@ -63,6 +64,8 @@ struct Table {
     std::uint32_t last = 0;
 };
 
+std::atomic<std::uint64_t> forwarded_events{0};
+
 Table& table() {
     static Table* instance = new Table;  // never destroyed: threads may outlive main's statics
     return *instance;
@@ -95,6 +98,10 @@ void remove(std::uint32_t owner) {
     gone = std::move(found->second);
     t.owners.erase(found);
 }
+
+void count_forwarded() { forwarded_events.fetch_add(1, std::memory_order_relaxed); }
+
+std::uint64_t forwarded() { return forwarded_events.load(std::memory_order_relaxed); }
 
 std::shared_ptr<Mailbox> find(std::uint32_t owner) {
     Table& t = table();

@@ -51,6 +51,11 @@ void remove(std::uint32_t owner);
 // Null when the owner is gone (its events are dropped: nobody waits for them).
 std::shared_ptr<Mailbox> find(std::uint32_t owner);
 
+// Events handed from one poller to another so far, process-wide: how tests
+// see that sharing really happened.
+void count_forwarded();
+std::uint64_t forwarded();
+
 }  // namespace mailboxes
 
 }  // namespace lsock::posix

@@ -153,6 +153,7 @@ int EpollPoller::harvest(std::vector<PollerEvent>* out) {
             if (std::shared_ptr<Mailbox> mailbox = mailboxes::find(owner)) {
                 mailbox->post(event);
                 ++forwarded_;
+                mailboxes::count_forwarded();
             }
         }
         if (n < int(ready_.size())) return 0;
