@@ -14,7 +14,7 @@ using lsock::ReceiveBuffer;
 namespace {
 
 void append(ReceiveBuffer& buffer, std::string_view bytes) {
-    if (bytes.empty()) return;  // prepare(0) on a new buffer is null: see the [!shouldfail] test
+    if (bytes.empty()) return;  // nothing to append
     char* at = buffer.prepare(bytes.size());
     REQUIRE(at != nullptr);
     REQUIRE(buffer.free_space() >= bytes.size());
@@ -182,8 +182,8 @@ TEST_CASE("a buffer read as fast as it fills does not grow", "[receive_buffer]")
 }
 
 TEST_CASE("prepare of zero bytes on a new buffer is not mistaken for running out of memory",
-          "[receive_buffer][!shouldfail]") {
-    // BUG (src/core/receive_buffer.cpp:11): with no storage yet, `capacity_ - end_ >=
+          "[receive_buffer]") {
+    // Regression, fixed (was src/core/receive_buffer.cpp:11): with no storage yet, `capacity_ - end_ >=
     // min_free` holds for 0 and prepare returns storage_ + end_, a null
     // pointer, which the contract reserves for "memory runs out".
     ReceiveBuffer buffer;

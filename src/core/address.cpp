@@ -130,6 +130,7 @@ std::string format_ipv6(const std::array<std::uint8_t, 16>& ip) {
             continue;
         }
         if (mapped && k == 6) {
+            text += ':';
             std::snprintf(piece, sizeof piece, "%u.%u", ip[12], ip[13]);
             text += piece;
             std::snprintf(piece, sizeof piece, ".%u.%u", ip[14], ip[15]);

@@ -45,8 +45,9 @@ ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<
     ResolveHints hints;
     hints.family = request.family;
     hints.type = request.type;
-    hints.flags = request.passive ? kResolvePassive : 0;
-    std::string host(request.host == "*" ? std::string_view() : request.host);
+    bool any = request.host == "*";
+    hints.flags = request.passive || any ? kResolvePassive : 0;
+    std::string host(any ? std::string_view() : request.host);
     std::string service(request.service);
     std::vector<ResolvedAddress> found;
     ResolveError error = os.resolve(host.empty() ? nullptr : host.c_str(), service.empty() ? nullptr : service.c_str(),

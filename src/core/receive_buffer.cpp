@@ -8,7 +8,7 @@ namespace lsock {
 ReceiveBuffer::~ReceiveBuffer() { std::free(storage_); }
 
 char* ReceiveBuffer::prepare(std::size_t min_free) {
-    if (capacity_ - end_ >= min_free) return storage_ + end_;
+    if (storage_ && capacity_ - end_ >= min_free) return storage_ + end_;
     std::size_t used = size();
     // Slide the live bytes to the front when that alone makes the room and
     // the move is small next to what the caller is about to receive.

@@ -69,6 +69,14 @@ int SocketBase::set_option(SocketOption option, int value) {
     if (fd_ != kNoFd) {
         if (int error = os_->set_option(fd_, option, value)) return error;
     }
+    // Remember the last value of each option once: a reopen replays them,
+    // and a socket that toggles an option per message must not grow.
+    for (auto& [known, v] : options_) {
+        if (known == option) {
+            v = value;
+            return 0;
+        }
+    }
     options_.emplace_back(option, value);
     return 0;
 }

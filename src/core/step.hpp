@@ -23,6 +23,9 @@ struct Step {
     static Step done() { return {Done, 0, 0}; }
     static Step failed(int error) { return {Failed, error, 0}; }
     static Step blocked(unsigned events) { return {Blocked, 0, events}; }
+    // Blocked on nothing a descriptor can signal (a full unix backlog):
+    // the caller tries again after a short pause.
+    static Step retry_soon() { return {Blocked, 0, 0}; }
 
     bool is_done() const { return kind == Done; }
     bool is_blocked() const { return kind == Blocked; }

@@ -12,6 +12,26 @@ constexpr std::size_t kReceiveChunk = 64 * 1024;
 }  // namespace
 
 Step StreamSocket::connect(const Address& address) {
+    if (closed()) {
+        connecting_ = false;
+        return Step::failed(kErrorClosed);
+    }
+    if (retry_connect_) {
+        // The listener's backlog was full (a unix socket's EAGAIN): nothing
+        // is in progress, so ask again.
+        retry_connect_ = false;
+        connecting_ = false;
+        int error = os().connect(fd(), address);
+        if (error == EAGAIN) {
+            retry_connect_ = true;
+            return Step::retry_soon();
+        }
+        if (error == EINPROGRESS) {
+            connecting_ = true;
+            return Step::blocked(kWritable);
+        }
+        return error && error != EISCONN ? Step::failed(error) : Step::done();
+    }
     if (connecting_) {
         int error = os().finish_connect(fd());
         if (error == EINPROGRESS) return Step::blocked(kWritable);
@@ -20,9 +40,13 @@ Step StreamSocket::connect(const Address& address) {
     }
     if (int error = open(address.family)) return Step::failed(error);
     int error = os().connect(fd(), address);
-    if (error == EINPROGRESS || error == EAGAIN) {
+    if (error == EINPROGRESS) {
         connecting_ = true;
         return Step::blocked(kWritable);
+    }
+    if (error == EAGAIN) {
+        retry_connect_ = true;
+        return Step::retry_soon();
     }
     if (error == EISCONN) return Step::done();
     return error ? Step::failed(error) : Step::done();
@@ -36,11 +60,20 @@ int StreamSocket::listen(int backlog) {
 
 Step StreamSocket::accept(Fd* accepted, Address* peer) {
     if (int error = has_descriptor()) return Step::failed(error);
-    int error = os().accept(fd(), accepted, peer);
-    if (error == EAGAIN || error == EWOULDBLOCK) return Step::blocked(kReadable);
-    // A connection that died in the backlog is the next one's business.
-    if (error == ECONNABORTED) return Step::blocked(kReadable);
-    return error ? Step::failed(error) : Step::done();
+    for (;;) {
+        int error = os().accept(fd(), accepted, peer);
+        if (error == EINTR) continue;
+        if (error == EAGAIN || error == EWOULDBLOCK) return Step::blocked(kReadable);
+        // A connection that died in the backlog, or a network error that
+        // accept(2) passes on from it, is that connection's business: the
+        // listener is fine and waits for the next one (accept(2), "Error
+        // handling").
+        if (error == ECONNABORTED || error == EPROTO || error == ENETDOWN || error == ENOPROTOOPT ||
+            error == EHOSTDOWN || error == ENONET || error == EHOSTUNREACH || error == EOPNOTSUPP ||
+            error == ENETUNREACH)
+            return Step::blocked(kReadable);
+        return error ? Step::failed(error) : Step::done();
+    }
 }
 
 Step StreamSocket::send(const char* data, std::size_t size, std::size_t* sent) {
@@ -50,6 +83,7 @@ Step StreamSocket::send(const char* data, std::size_t size, std::size_t* sent) {
         if (r.error == EAGAIN || r.error == EWOULDBLOCK) return Step::blocked(kWritable);
         if (r.error == EINTR) continue;
         if (!r.ok()) return Step::failed(r.error);
+        if (r.bytes == 0) return Step::blocked(kWritable);  // no progress: wait instead of spinning
         *sent += r.bytes;
     }
     return Step::done();

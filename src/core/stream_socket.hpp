@@ -19,9 +19,9 @@ public:
     // Starts or continues a connect. Blocked(kWritable) while the handshake
     // runs. Call again with the same address after the wait.
     Step connect(const Address& address);
-    bool connecting() const { return connecting_; }
+    bool connecting() const { return connecting_ || retry_connect_; }
     // Forgets a connect in progress (the caller gave up on it).
-    void abandon_connect() { connecting_ = false; }
+    void abandon_connect() { connecting_ = retry_connect_ = false; }
 
     int listen(int backlog);
     Step accept(Fd* accepted, Address* peer);
@@ -51,6 +51,7 @@ private:
 
     ReceiveBuffer buffer_;
     bool connecting_ = false;
+    bool retry_connect_ = false;  // the peer's backlog was full: connect again later
     bool end_of_stream_ = false;
     int receive_error_ = 0;  // a reset seen while filling, reported after buffered bytes
 };

@@ -30,6 +30,12 @@ struct Wait {
         count = 1;
         deadline = until;
     }
+    // Nothing to watch: just come back at `until` (Step::retry_soon).
+    void pause_until(double until) {
+        items = nullptr;
+        count = 0;
+        deadline = until;
+    }
 };
 
 using Attempt = int (*)(lua_State* L, Wait* wait);

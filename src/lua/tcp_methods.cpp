@@ -16,7 +16,14 @@ StreamSocket& stream_at(lua_State* L, int index) { return static_cast<TcpObject*
 // unless the call's deadline (in slot `deadline_slot`) has passed.
 int wait_or_time_out(lua_State* L, StreamSocket& socket, unsigned events, int deadline_slot, Wait* wait) {
     double deadline = deadline_at(L, deadline_slot);
-    if (socket.os().now() >= deadline) return 0;
+    double now = socket.os().now();
+    if (now >= deadline) return 0;
+    if (events == 0) {
+        // Nothing will signal readiness (Step::retry_soon): try again shortly.
+        constexpr double kRetryPause = 0.01;
+        wait->pause_until(now + kRetryPause < deadline ? now + kRetryPause : deadline);
+        return kWouldBlock;
+    }
     wait->on(socket.fd(), events, deadline);
     return kWouldBlock;
 }
