@@ -345,6 +345,10 @@ void SimHost::crash() {
     // timers; nothing is sent, as from a machine that lost power.
     std::unique_ptr<HostTables> old = std::move(tables_);
     tables_ = fresh_tables();
+    // Descriptor numbers of the lost life are never handed out again: a
+    // program may still hold a socket object with such a number, and its
+    // close (or its collection) must not close a socket of the new life.
+    tables_->descriptors.resize(old->descriptors.size());
     old.reset();
 }
 

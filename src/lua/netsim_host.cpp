@@ -42,15 +42,7 @@ int host_spawn(lua_State* L) {
     push_socket_of(L, 1);
     lua_xmove(L, co, 2);  // function, socket module
     start_thread(L, 1, 3);
-    if (daemon) {
-        lua_getuservalue(L, 1);
-        lua_getfield(L, -1, "world");
-        push_world_table(L, lua_gettop(L), "daemons");
-        lua_pushlightuserdata(L, co);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, -3);
-        lua_pop(L, 3);
-    }
+    if (daemon) host->owner->world.set_daemon(co, true);
     return 1;
 }
 
@@ -102,6 +94,7 @@ int host_crash(lua_State* L) {
     int world = lua_gettop(L);
     push_world_table(L, world, "threads");
     for (void* token : host->owner->world.crash(host->host())) {
+        host->owner->world.forget_token(token);
         lua_pushlightuserdata(L, token);
         lua_pushnil(L);
         lua_rawset(L, -3);
@@ -113,6 +106,7 @@ int host_crash(lua_State* L) {
     while (lua_next(L, -2)) {
         if (lua_touserdata(L, -1) == host) {
             lua_State* co = lua_tothread(L, -2);
+            host->owner->world.forget_token(co);
             lua_pushlightuserdata(L, co);
             lua_pushnil(L);
             lua_rawset(L, -5);

@@ -30,7 +30,8 @@ struct HostObject {
 WorldObject* check_world(lua_State* L, int index);
 HostObject* check_host(lua_State* L, int index);
 
-// World uservalue: { threads = {[lightuserdata(co)] = co}, hosts = {[name] = host}, thread_hosts = {[co] = host} }
+// World uservalue: { threads = {[lightuserdata(co)] = co} (the live ones),
+// hosts = {[name] = host}, thread_hosts = {[co] = host} (weak keys) }.
 void push_world_table(lua_State* L, int world_index, const char* field);
 
 // Registers coroutine `co` (at `co_index`) to run on the host at `host_index`.

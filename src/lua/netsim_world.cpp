@@ -62,25 +62,11 @@ void resume_thread(lua_State* L, int world_index, lua_State* co) {
                          " failed at t=" + std::to_string(world->world.now()) + ": " + lua_tostring(L, -3);
         lua_pop(L, 3);
     }
+    world->world.forget_token(co);
     lua_pushlightuserdata(L, co);
     lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
-}
-
-// True when every wait left is a daemon's (a server that waits forever by
-// design): the run has ended normally.
-bool only_daemons_wait(lua_State* L, int world_index, const sim::World& world) {
-    push_world_table(L, world_index, "daemons");
-    bool all = true;
-    for (const sim::BlockedWait& wait : world.blocked()) {
-        lua_pushlightuserdata(L, wait.token);
-        lua_rawget(L, -2);
-        all = all && lua_toboolean(L, -1);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return all;
 }
 
 // world:run([until]) -> now. Runs until nothing can happen any more (or
@@ -103,7 +89,9 @@ int world_run(lua_State* L) {
         world->failure.clear();
         return lua_error(L);
     }
-    if (result == sim::RunResult::Deadlock && !only_daemons_wait(L, 1, world->world)) {
+    // Daemons (servers that may wait forever) do not count: the world
+    // reports a deadlock only for the waits of other threads.
+    if (result == sim::RunResult::Deadlock) {
         lua_pushstring(L, ("netsim: " + world->world.deadlock_report()).c_str());
         return lua_error(L);
     }
@@ -326,10 +314,17 @@ int new_world(lua_State* L) {
     new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
     luaL_setmetatable(L, kWorldMeta);
     lua_createtable(L, 0, 4);
-    for (const char* field : {"threads", "hosts", "thread_hosts", "daemons"}) {
+    for (const char* field : {"threads", "hosts", "thread_hosts"}) {
         lua_newtable(L);
         lua_setfield(L, -2, field);
     }
+    // thread -> host must not keep finished threads alive: weak keys.
+    lua_getfield(L, -1, "thread_hosts");
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
     lua_setuservalue(L, -2);
     return 1;
 }
