@@ -45,6 +45,17 @@ describe("sock.newthread", function()
     assert.same({ "inner", "outer", "inner done" }, order)
   end))
 
+  it("passes any number of arguments", support.test(function(sock)
+    local args = {}
+    for i = 1, 500 do args[i] = i end
+    local count, last
+    sock.newthread(function(...)
+      count, last = select("#", ...), select(500, ...)
+    end, table.unpack(args))
+    assert.equal(500, count)
+    assert.equal(500, last)
+  end))
+
   it("raises on a non-function", support.test(function(sock)
     support.raises(function() sock.newthread(42) end, "newthread", "#1")
   end))

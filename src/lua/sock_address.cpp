@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lua/sock_module.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -86,7 +87,7 @@ int ai_addrs(lua_State* L) {
     AiObject* ai = check_ai(L, 1);
     lua_settop(L, 1);
     lua_pushinteger(L, lua_Integer(ai->index));
-    lua_pushcclosure(L, ai_addrs_next, 2);
+    lua_pushcclosure(L, guarded<ai_addrs_next>, 2);
     return 1;
 }
 
@@ -236,19 +237,23 @@ void register_type(lua_State* L, const TypeSpec& spec) {
 
 void register_address_types(lua_State* L) {
     static const luaL_Reg ai_methods[] = {
-        {"free", ai_free},         {"next", ai_next}, {"addrs", ai_addrs}, {"type", ai_type},
-        {"family", ai_family},     {"protocol", ai_protocol}, {"name", ai_name}, {"tostring", ai_tostring},
+        {"free", guarded<ai_free>},         {"next", guarded<ai_next>},
+        {"addrs", guarded<ai_addrs>},       {"type", guarded<ai_type>},
+        {"family", guarded<ai_family>},     {"protocol", guarded<ai_protocol>},
+        {"name", guarded<ai_name>},         {"tostring", guarded<ai_tostring>},
         {nullptr, nullptr},
     };
     static const luaL_Reg sa_methods[] = {
-        {"family", sa_family}, {"port", sa_port}, {"tostring", sa_tostring}, {"addr", sa_addr}, {nullptr, nullptr},
+        {"family", guarded<sa_family>},     {"port", guarded<sa_port>},
+        {"tostring", guarded<sa_tostring>}, {"addr", guarded<sa_addr>},
+        {nullptr, nullptr},
     };
     static const luaL_Reg ip_methods[] = {
-        {"tostring", ip_tostring}, {"tobinary", ip_tobinary}, {nullptr, nullptr},
+        {"tostring", guarded<ip_tostring>}, {"tobinary", guarded<ip_tobinary>}, {nullptr, nullptr},
     };
-    register_type(L, {kAiMeta, ai_methods, destroy<AiObject>, ai_tostring, nullptr, ai_index});
-    register_type(L, {kSaMeta, sa_methods, destroy<SaObject>, sa_tostring, sa_equal, nullptr});
-    register_type(L, {kIpMeta, ip_methods, destroy<IpObject>, ip_tostring, ip_equal, nullptr});
+    register_type(L, {kAiMeta, ai_methods, destroy<AiObject>, guarded<ai_tostring>, nullptr, guarded<ai_index>});
+    register_type(L, {kSaMeta, sa_methods, destroy<SaObject>, guarded<sa_tostring>, guarded<sa_equal>, nullptr});
+    register_type(L, {kIpMeta, ip_methods, destroy<IpObject>, guarded<ip_tostring>, guarded<ip_equal>, nullptr});
 }
 
 AiObject* push_ai(lua_State* L) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lua/sock_module.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -64,12 +65,12 @@ void register_buffer_type(lua_State* L) {
         lua_pop(L, 1);
         return;
     }
-    lua_pushcfunction(L, buffer_len);
+    lua_pushcfunction(L, guarded<buffer_len>);
     lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, buffer_name);
+    lua_pushcfunction(L, guarded<buffer_name>);
     lua_setfield(L, -2, "__tostring");
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, buffer_tostring);
+    lua_pushcfunction(L, guarded<buffer_tostring>);
     lua_setfield(L, -2, "tostring");
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
@@ -121,7 +122,7 @@ char* space_at(lua_State* L, int index) { return bytes_of(static_cast<BufferObje
 
 void register_buffer_functions(lua_State* L) {
     register_buffer_type(L);
-    lua_pushcfunction(L, sock_buffer);
+    lua_pushcfunction(L, guarded<sock_buffer>);
     lua_setfield(L, -2, "buffer");
 }
 

@@ -1,4 +1,5 @@
 #include "lua/sock_loop.hpp"
+#include "lua/sock_guard.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -87,7 +88,7 @@ int run_from(lua_State* L, int base) {
                                 : loop->scheduler->wait_io(thread, wait.items[0].fd, wait.items[0].events, wait.deadline);
     if (error) return push_error(L, *loop->os, error);
     push_wait_mark(L);
-    return lua_yieldk(L, 1, base, continue_in_thread);
+    return lua_yieldk(L, 1, base, guarded<continue_in_thread>);
 }
 
 int continue_in_thread(lua_State* L) {
@@ -103,7 +104,7 @@ LoopObject* push_loop(lua_State* L, Os& os, int owner_index) {
     auto* loop = static_cast<LoopObject*>(lua_newuserdata(L, sizeof(LoopObject)));
     *loop = LoopObject{&os, nullptr, false, false, nullptr};
     if (luaL_newmetatable(L, kLoopMeta)) {
-        lua_pushcfunction(L, loop_gc);
+        lua_pushcfunction(L, guarded<loop_gc>);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);

@@ -8,6 +8,7 @@
 #include "lua/sock_address.hpp"
 #include "lua/sock_loop.hpp"
 #include "lua/sock_module.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -190,11 +191,14 @@ ResolveError lookup(Os& os, const Request& request, std::vector<ResolvedAddress>
 // Gives `ai` the answers of `request`. C++ only: whatever it allocates is
 // owned by the ai (freed by its __gc) or gone before it returns.
 ResolveError fill_ai(Os& os, const Request& request, AiObject* ai) {
-    std::shared_ptr<std::vector<ResolvedAddress>> list(new (std::nothrow) std::vector<ResolvedAddress>);
-    if (!list) return ResolveError::Memory;
-    ResolveError error = lookup(os, request, list.get());
-    if (error == ResolveError::None) ai->list = std::move(list);
-    return error;
+    try {
+        auto list = std::make_shared<std::vector<ResolvedAddress>>();
+        ResolveError error = lookup(os, request, list.get());
+        if (error == ResolveError::None) ai->list = std::move(list);
+        return error;
+    } catch (const std::bad_alloc&) {
+        return ResolveError::Memory;
+    }
 }
 
 // An ai of the one address of an sa.
@@ -282,7 +286,7 @@ int push_endpoint(lua_State* L, Os& os, int index, const EndpointHints& hints, i
 void register_address_functions(lua_State* L, int loop) {
     register_address_types(L);
     lua_pushvalue(L, loop);
-    lua_pushcclosure(L, sock_addr, 1);
+    lua_pushcclosure(L, guarded<sock_addr>, 1);
     lua_setfield(L, -2, "addr");
 }
 

@@ -7,6 +7,7 @@
 
 #include "lua/sock_address.hpp"
 #include "lua/sock_module.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -208,15 +209,15 @@ int sock_new(lua_State* L) {
 
 void register_socket_type(lua_State* L, const char* meta, lua_CFunction gc, void (*methods)(lua_State*)) {
     static const luaL_Reg shared[] = {
-        {"type", socket_type},
-        {"family", socket_family},
-        {"protocol", socket_protocol},
-        {"close", socket_close},
-        {"bind", socket_bind},
-        {"setopt", socket_setopt},
-        {"getopt", socket_getopt},
-        {"getsockname", socket_name<&SocketBase::local_address>},
-        {"getpeername", socket_name<&SocketBase::peer_address>},
+        {"type", guarded<socket_type>},
+        {"family", guarded<socket_family>},
+        {"protocol", guarded<socket_protocol>},
+        {"close", guarded<socket_close>},
+        {"bind", guarded<socket_bind>},
+        {"setopt", guarded<socket_setopt>},
+        {"getopt", guarded<socket_getopt>},
+        {"getsockname", guarded<socket_name<&SocketBase::local_address>>},
+        {"getpeername", guarded<socket_name<&SocketBase::peer_address>>},
         {nullptr, nullptr},
     };
     if (!luaL_newmetatable(L, meta)) {
@@ -225,7 +226,7 @@ void register_socket_type(lua_State* L, const char* meta, lua_CFunction gc, void
     }
     lua_pushcfunction(L, gc);
     lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, socket_tostring);
+    lua_pushcfunction(L, guarded<socket_tostring>);
     lua_setfield(L, -2, "__tostring");
     lua_newtable(L);
     luaL_setfuncs(L, shared, 0);
@@ -321,11 +322,14 @@ void adopt_into_slot(lua_State* L, int index, int listener_index, Family family,
 }
 
 void register_socket_functions(lua_State* L, int loop) {
-    register_socket_type(L, kTcpMeta, socket_gc<TcpSock>, register_tcp_methods);
-    register_socket_type(L, kUdpMeta, socket_gc<DatagramSock>, register_datagram_methods);
-    register_socket_type(L, kRawMeta, socket_gc<DatagramSock>, register_datagram_methods);
+    register_socket_type(L, kTcpMeta, guarded<socket_gc<TcpSock>>, register_tcp_methods);
+    register_socket_type(L, kUdpMeta, guarded<socket_gc<DatagramSock>>, register_datagram_methods);
+    register_socket_type(L, kRawMeta, guarded<socket_gc<DatagramSock>>, register_datagram_methods);
     static const luaL_Reg constructors[] = {
-        {"tcp", sock_new<kTcp>}, {"udp", sock_new<kUdp>}, {"raw", sock_new<kRaw>}, {nullptr, nullptr},
+        {"tcp", guarded<sock_new<kTcp>>},
+        {"udp", guarded<sock_new<kUdp>>},
+        {"raw", guarded<sock_new<kRaw>>},
+        {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);
     luaL_setfuncs(L, constructors, 1);

@@ -8,6 +8,7 @@
 #include "lua/sock_address.hpp"
 #include "lua/sock_buffer.hpp"
 #include "lua/sock_socket.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -79,7 +80,7 @@ int attempt_connect(lua_State* L, Wait* wait) {
         lua_replace(L, 3);
     }
 }
-const AttemptRef kConnect{attempt_connect};
+const AttemptRef kConnect{guarded_attempt<attempt_connect>};
 
 // tcp:connect(addr | host,port, [expires])
 int tcp_connect(lua_State* L) {
@@ -116,7 +117,7 @@ int attempt_accept(lua_State* L, Wait* wait) {
     lua_pushvalue(L, 5);
     return 3;
 }
-const AttemptRef kAccept{attempt_accept};
+const AttemptRef kAccept{guarded_attempt<attempt_accept>};
 
 // tcp:accept([expires]) -> ctcp, remote_sa, local_sa
 int tcp_accept(lua_State* L) {
@@ -148,7 +149,7 @@ int attempt_send(lua_State* L, Wait* wait) {
     if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
     return push_error(L, socket.os(), step.error);
 }
-const AttemptRef kSend{attempt_send};
+const AttemptRef kSend{guarded_attempt<attempt_send>};
 
 // tcp:send(s | buf, [maxlen], [expires]) -> len (all of it)
 int tcp_send(lua_State* L) {
@@ -178,7 +179,7 @@ int attempt_recv(lua_State* L, Wait* wait) {
     if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
     return push_error(L, socket.os(), step.error);
 }
-const AttemptRef kRecv{attempt_recv};
+const AttemptRef kRecv{guarded_attempt<attempt_recv>};
 
 // tcp:recv(buf, [maxlen], [expires]) -> len > 0, or nil, "closed" at the peer's FIN
 int tcp_recv(lua_State* L) {
@@ -210,8 +211,9 @@ int tcp_shutdown(lua_State* L) {
 
 void register_tcp_methods(lua_State* L) {
     static const luaL_Reg methods[] = {
-        {"listen", tcp_listen}, {"connect", tcp_connect}, {"accept", tcp_accept},     {"send", tcp_send},
-        {"recv", tcp_recv},     {"shutdown", tcp_shutdown}, {nullptr, nullptr},
+        {"listen", guarded<tcp_listen>}, {"connect", guarded<tcp_connect>},   {"accept", guarded<tcp_accept>},
+        {"send", guarded<tcp_send>},     {"recv", guarded<tcp_recv>},         {"shutdown", guarded<tcp_shutdown>},
+        {nullptr, nullptr},
     };
     luaL_setfuncs(L, methods, 0);
 }

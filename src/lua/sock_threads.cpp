@@ -6,6 +6,7 @@
 
 #include "lua/sock_loop.hpp"
 #include "lua/sock_module.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -25,11 +26,13 @@ int sock_newthread(lua_State* L) {
     int n = lua_gettop(L);
     lua_State* co = lua_newthread(L);
     if (!lua_checkstack(co, n)) return luaL_error(L, "sock.newthread: too many arguments");
-    adopt_thread(L, loop_index(), n + 1);
-    for (int i = 1; i <= n; ++i) lua_pushvalue(L, i);
+    adopt_thread(L, loop_index(), -1);
+    // The coroutine below the function and its arguments, which then move
+    // over: no stack space needed beyond what the caller gave us.
+    lua_insert(L, 1);
     lua_xmove(L, co, n);
     resume_thread(L, loop_index(), co, n - 1);
-    lua_settop(L, n + 1);
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -70,7 +73,7 @@ int attempt_poll(lua_State* L, Wait* wait) {
         if (suspends(loop)) return suspend_loop(loop, until, wait);
     }
 }
-const AttemptRef kPoll{attempt_poll};
+const AttemptRef kPoll{guarded_attempt<attempt_poll>};
 
 // start: [1] loop [2] until
 int attempt_start(lua_State* L, Wait* wait) {
@@ -90,7 +93,7 @@ int attempt_start(lua_State* L, Wait* wait) {
         }
     }
 }
-const AttemptRef kStart{attempt_start};
+const AttemptRef kStart{guarded_attempt<attempt_start>};
 
 // Lays out [1] loop [2] until for poll and start and runs `attempt`.
 int run_loop(lua_State* L, const char* function, const AttemptRef& attempt) {
@@ -139,7 +142,7 @@ int attempt_sleep(lua_State* L, Wait* wait) {
     wait->deadline = deadline;
     return kWouldBlock;
 }
-const AttemptRef kSleep{attempt_sleep};
+const AttemptRef kSleep{guarded_attempt<attempt_sleep>};
 
 int sleep_until(lua_State* L, double deadline, const char* function) {
     check_thread(L, loop_index(), function);
@@ -175,7 +178,7 @@ int wrapper_step(lua_State* L, lua_State* co, int nargs) {
         // at the root, which the loop resumes; then we resume the coroutine.
         lua_settop(co, 0);
         push_wait_mark(L);
-        return lua_yieldk(L, 1, 0, wrapper_continue);
+        return lua_yieldk(L, 1, 0, guarded<wrapper_continue>);
     }
     if (status == LUA_YIELD || status == LUA_OK) {
         int n = lua_gettop(co);
@@ -218,7 +221,7 @@ int sock_wrap(lua_State* L) {
     lua_pushvalue(L, 1);
     lua_xmove(L, co, 1);
     lua_pushvalue(L, loop_index());
-    lua_pushcclosure(L, wrapper_call, 2);
+    lua_pushcclosure(L, guarded<wrapper_call>, 2);
     return 1;
 }
 
@@ -261,11 +264,16 @@ int sock_clock(lua_State* L) {
 
 void register_thread_functions(lua_State* L, int loop) {
     static const luaL_Reg functions[] = {
-        {"newthread", sock_newthread}, {"poll", sock_poll},
-        {"start", sock_start},         {"stop", sock_stop},
-        {"sleep", sock_sleep},         {"sleep_until", sock_sleep_until},
-        {"wrap", sock_wrap},           {"onerror", sock_onerror},
-        {"epoll_fd", sock_epoll_fd},   {"clock", sock_clock},
+        {"newthread", guarded<sock_newthread>},
+        {"poll", guarded<sock_poll>},
+        {"start", guarded<sock_start>},
+        {"stop", guarded<sock_stop>},
+        {"sleep", guarded<sock_sleep>},
+        {"sleep_until", guarded<sock_sleep_until>},
+        {"wrap", guarded<sock_wrap>},
+        {"onerror", guarded<sock_onerror>},
+        {"epoll_fd", guarded<sock_epoll_fd>},
+        {"clock", guarded<sock_clock>},
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);

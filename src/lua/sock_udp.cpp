@@ -5,6 +5,7 @@
 #include "lua/sock_address.hpp"
 #include "lua/sock_buffer.hpp"
 #include "lua/sock_socket.hpp"
+#include "lua/sock_guard.hpp"
 
 namespace lsock::lua::sock {
 
@@ -46,7 +47,7 @@ int attempt_send(lua_State* L, Wait* wait) {
     if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
     return push_error(L, socket.os(), step.error);
 }
-const AttemptRef kSend{attempt_send};
+const AttemptRef kSend{guarded_attempt<attempt_send>};
 
 // udp:send(s | buf, [maxlen], [addr | host,port], [expires]) -> len.
 // A number (or a nil followed by more arguments) after the data is maxlen;
@@ -103,7 +104,7 @@ int attempt_recv(lua_State* L, Wait* wait) {
     if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
     return push_error(L, socket.os(), step.error);
 }
-const AttemptRef kRecv{attempt_recv};
+const AttemptRef kRecv{guarded_attempt<attempt_recv>};
 
 // udp:recv(buf, [maxlen], [expires]) -> len, sa (one datagram, cut to maxlen)
 int datagram_recv(lua_State* L) {
@@ -125,9 +126,9 @@ int datagram_recv(lua_State* L) {
 
 void register_datagram_methods(lua_State* L) {
     static const luaL_Reg methods[] = {
-        {"connect", datagram_connect},
-        {"send", datagram_send},
-        {"recv", datagram_recv},
+        {"connect", guarded<datagram_connect>},
+        {"send", guarded<datagram_send>},
+        {"recv", guarded<datagram_recv>},
         {nullptr, nullptr},
     };
     luaL_setfuncs(L, methods, 0);
