@@ -113,6 +113,12 @@ local function open_sock()
   return assert(package.loadlib(path, "luaopen_lsock_sock"))()
 end
 
+-- Whether this kernel hands out a `sock` module (a backend without sock()
+-- does not yet: the sock specs are then pending).
+function net.has_sock()
+  return backend.sock ~= nil or net.kernel == "loopback"
+end
+
 function net.sock()
   local cleanups = in_scope("net.sock")
   local sock = open_sock()
