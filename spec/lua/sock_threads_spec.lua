@@ -279,6 +279,21 @@ describe("an error in a thread", function()
     sock.onerror(old)
   end))
 
+  it("is reported even when its error object cannot be turned into text", support.test(function(sock, _, failures)
+    local bad = setmetatable({}, { __tostring = function() error("no text for you") end })
+    local other = false
+    sock.newthread(function() error(bad) end)
+    sock.newthread(function()
+      sock.sleep(0.01)
+      other = true
+    end)
+    support.run(sock)
+    assert.is_true(other)
+    assert.equal(1, #failures)
+    assert.matches("cannot be shown", failures[1])
+    table.remove(failures)
+  end))
+
   it("without a handler is written to stderr #loopback", function()
     local output, ok = net.lua_child([[
       local sock = require "sock"

@@ -34,11 +34,26 @@ void copy_text(const std::string& text, char* out, std::size_t size) {
     out[n] = '\0';
 }
 
+int error_text(lua_State* L) {
+    luaL_tolstring(L, 1, nullptr);
+    return 1;
+}
+
 // The loop's handler for a failed thread, or stderr.
 void report_failure(lua_State* L, int loop_index, lua_State* co) {
-    const char* message = luaL_tolstring(co, -1, nullptr);
-    luaL_traceback(L, co, message, 0);
-    lua_pop(co, 1);
+    // The error object comes over to L first: nothing (a __tostring) may
+    // run on the dead coroutine, whose stack stays as it was for the traceback.
+    lua_xmove(co, L, 1);
+    // Its text, protected: a __tostring that fails must not stop the loop.
+    lua_pushcfunction(L, error_text);
+    lua_pushvalue(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "(an error object that cannot be shown)");
+    }
+    luaL_traceback(L, co, lua_tostring(L, -1), 0);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
     push_loop_field(L, loop_index, "onerror");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
