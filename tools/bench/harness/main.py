@@ -36,6 +36,14 @@ def _progress(row, server, outcome):
     print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)
 
 
+def _busy_warning(load_before, load_after):
+    """What the report says first when neighbours shared the CPUs."""
+    if max(float(load_before.split()[0]), float(load_after.split()[0])) <= BUSY_LOAD:
+        return ""
+    return ("Measured while other jobs shared the machine (see the load average): throughput and latency "
+            "move by tens of percent from run to run; server CPU per request is the steadier figure.")
+
+
 def main(repo, tools_dir, results_dir, ours_dir=""):
     settings = settings_mod.load()
     rows = row_defs.build(settings)
@@ -47,16 +55,17 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
 
     results = runner.run_all(rows, settings, tools_dir, ours_dir, results_dir, _progress)
 
-    env = environment.describe(settings, repo, load_before, environment.load_average())
+    load_after = environment.load_average()
+    env = environment.describe(settings, repo, load_before, load_after)
     with open(os.path.join(results_dir, "results.json"), "w") as f:
         json.dump({"environment": env,
                    "results": {r: {s: vars(o) for s, o in cells.items()} for r, cells in results.items()}},
                   f, indent=1)
     docs = os.path.join(repo, "docs")
-    chart.draw(rows, results, f"{env['date']}, {env['mode'].split(' ')[0]} run, load {env['load average (1, 5, 15 min)']}",
-               os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
+    subtitle = f"{env['date']}, {env['mode'].split(' ')[0]} run, load average {load_before} before, {load_after} after"
+    chart.draw(rows, results, subtitle, os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
     with open(os.path.join(docs, "bench.md"), "w") as f:
-        f.write(report.render(rows, results, env, "bench.png"))
+        f.write(report.render(rows, results, env, "bench.png", _busy_warning(load_before, load_after)))
     print(f"wrote {os.path.join(docs, 'bench.md')} and bench.png; raw results in {results_dir}")
 
 

@@ -103,9 +103,11 @@ def summary_table(rows, results):
     return lines + [""]
 
 
-def render(rows, results, environment, chart_name):
+def render(rows, results, environment, chart_name, warning=""):
     lines = ["# Benchmarks: lsock against LuaSocket, copas, cqueues and luv", "",
              "Written by `bash tools/bench/run.sh` (see tools/bench/README.md); do not edit by hand.", ""]
+    if warning:
+        lines += [f"> **{warning}**", ""]
     lines += [f"- {k}: {v}" for k, v in environment.items()] + ["", LEGEND, ""]
     lines += summary_table(rows, results)
     last_echo = [r.key for r in rows if r.kind == "echo"][-1]
