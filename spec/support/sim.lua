@@ -65,6 +65,11 @@ function M.unix_path(name)
   return path, function() host:unlink(path) end
 end
 
+-- The test host's `sock` module (one loop per host, so per test).
+function M.sock()
+  return in_run("net.sock").host:sock()
+end
+
 function M.open_descriptors()
   return in_run("net.open_descriptors").host:open_descriptors()
 end

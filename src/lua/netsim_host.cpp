@@ -1,5 +1,6 @@
 // netsim hosts: where threads run and which `socket` module they get.
 #include "lua/netsim_objects.hpp"
+#include "lua/sock_module.hpp"
 #include "lua/socket_module.hpp"
 #include "sim_host.hpp"
 
@@ -7,20 +8,27 @@ namespace lsock::lua {
 
 namespace {
 
-// The host's `socket` module, made once and kept in the host's uservalue.
-void push_socket_of(lua_State* L, int host_index) {
+// The host's `socket` or `sock` module, made once and kept in the host's
+// uservalue: one `sock` loop per host, as one per process on a real kernel.
+template <const char* Field, void (*Push)(lua_State*, Os&, int)>
+void push_module_of(lua_State* L, int host_index) {
     lua_getuservalue(L, host_index);
-    lua_getfield(L, -1, "socket");
+    lua_getfield(L, -1, Field);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        push_socket_module(L, check_host(L, host_index)->host(), host_index);
+        Push(L, check_host(L, host_index)->host(), host_index);
         lua_pushvalue(L, -1);
-        lua_setfield(L, -3, "socket");
+        lua_setfield(L, -3, Field);
     }
     lua_remove(L, -2);
 }
 
-// host:spawn(function(socket) ... end [, {daemon = true}]) -> coroutine.
+constexpr char kSocketField[] = "socket";
+constexpr char kSockField[] = "sock";
+constexpr auto push_socket_of = push_module_of<kSocketField, push_socket_module>;
+constexpr auto push_sock_of = push_module_of<kSockField, sock::push_sock_module>;
+
+// host:spawn(function(socket, sock) ... end [, {daemon = true}]) -> coroutine.
 // The function runs as a thread of the world on this host; it starts at the
 // next world:run (or at once if the world is running). A daemon is a server
 // that may wait forever: a run whose only waiting threads are daemons has
@@ -40,7 +48,8 @@ int host_spawn(lua_State* L) {
     lua_State* co = lua_newthread(L);
     lua_pushvalue(L, 2);
     push_socket_of(L, 1);
-    lua_xmove(L, co, 2);  // function, socket module
+    push_sock_of(L, 1);
+    lua_xmove(L, co, 3);  // function, socket module, sock module
     start_thread(L, 1, 3);
     if (daemon) host->owner->world.set_daemon(co, true);
     return 1;
@@ -49,6 +58,12 @@ int host_spawn(lua_State* L) {
 int host_socket(lua_State* L) {
     check_host(L, 1);
     push_socket_of(L, 1);
+    return 1;
+}
+
+int host_sock(lua_State* L) {
+    check_host(L, 1);
+    push_sock_of(L, 1);
     return 1;
 }
 
@@ -180,6 +195,7 @@ void register_host_type(lua_State* L) {
     static const luaL_Reg methods[] = {
         {"spawn", host_spawn},
         {"socket", host_socket},
+        {"sock", host_sock},
         {"name", host_name},
         {"addresses", host_addresses},
         {"open_descriptors", host_open_descriptors},
