@@ -2,6 +2,7 @@
 // it grows, and the delimiter search that `readuntil` resumes across waits.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -434,4 +435,50 @@ TEST_CASE("find_delimiter finds the end of a 1 MiB line received in 64 KiB piece
     CHECK(found == line);
     CHECK(buffer.size() == line + 6);
     CHECK(buffer.view().substr(line - 2, 4) == "xx\r\n");
+}
+
+// --- the search's policy: memchr for the first byte, memmem after false starts ---
+
+TEST_CASE("find_delimiter agrees with std::string::find on many texts, patterns and starts",
+          "[receive_buffer][find]") {
+    // Small alphabets make false starts (the first byte matches, the rest
+    // does not) common, so both the memchr scan and the memmem hand-over run.
+    std::uint32_t x = 7;
+    auto next = [&x] {
+        x = x * 1103515245u + 12345u;
+        return x >> 16;
+    };
+    for (int round = 0; round < 400; ++round) {
+        std::string text, pattern;
+        std::size_t text_size = next() % 2000, pattern_size = 1 + next() % 12;
+        const char alphabet = char(1 + next() % 3);
+        for (std::size_t i = 0; i < text_size; ++i) text += char('a' + next() % alphabet);
+        for (std::size_t i = 0; i < pattern_size; ++i) pattern += char('a' + next() % alphabet);
+        ReceiveBuffer buffer;
+        append(buffer, text);
+        for (std::size_t from : {std::size_t(0), std::size_t(1), text_size / 2, text_size}) {
+            std::size_t expected = from <= text.size() ? text.find(pattern, from) : std::string::npos;
+            INFO("text size " << text_size << ", pattern " << pattern << ", from " << from);
+            CHECK(buffer.find(pattern, from) == (expected == std::string::npos ? ReceiveBuffer::npos : expected));
+        }
+    }
+}
+
+TEST_CASE("find_delimiter finds a pattern past more false starts than it allows", "[receive_buffer][find]") {
+    // Every 'a' starts "aaaaaaaab" and fails at the last byte: far more than
+    // kFalseStartAllowance bytes of comparisons before the match.
+    const std::string pattern = "aaaaaaaab";
+    const std::string text = std::string(100000, 'a') + "b tail";
+    ReceiveBuffer buffer;
+    append(buffer, text);
+    CHECK(buffer.find(pattern) == 100000 + 1 - pattern.size());
+    CHECK(buffer.find(pattern, 50000) == 100000 + 1 - pattern.size());
+    CHECK(buffer.find("aaaaaaaac") == ReceiveBuffer::npos);
+}
+
+TEST_CASE("find_delimiter finds CRLF after lone CRs", "[receive_buffer][find]") {
+    ReceiveBuffer buffer;
+    append(buffer, "a\rb\r\rc\r\nd");
+    CHECK(buffer.find("\r\n") == 6);
+    CHECK(buffer.find("\r\n", 7) == ReceiveBuffer::npos);
 }

@@ -47,10 +47,30 @@ void ReceiveBuffer::shrink_if_idle(std::size_t keep) {
 std::size_t ReceiveBuffer::find(std::string_view pattern, std::size_t from) const {
     if (pattern.empty()) return from <= size() ? from : npos;
     if (from >= size() || size() - from < pattern.size()) return npos;
-    // memmem (two-way search) is linear and handles repeated prefixes such
-    // as "aab" in "aaab" without the backtracking bugs of a naive scan.
-    const void* hit = memmem(data() + from, size() - from, pattern.data(), pattern.size());
-    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - data()) : npos;
+    const char* const base = data();
+    const char* const start = base + from;
+    const char* const last = base + size() - pattern.size();  // the last place a match can start
+    const char first = pattern[0];
+    const std::size_t rest = pattern.size() - 1;
+    // memchr (vectorised) for the first byte, then compare the rest: a
+    // delimiter such as "\r\n" in text is found at memory speed. A pattern
+    // whose first byte keeps matching ("aab" in "aaaa...") would make that
+    // quadratic, so once the false starts cost more than the bytes they
+    // skipped, the rest of the search is memmem's (two-way: linear, and
+    // correct for repeated prefixes).
+    std::size_t compared = 0;
+    for (const char* at = start; at <= last;) {
+        at = static_cast<const char*>(std::memchr(at, first, std::size_t(last - at) + 1));
+        if (!at) return npos;
+        if (rest == 0 || std::memcmp(at + 1, pattern.data() + 1, rest) == 0) return std::size_t(at - base);
+        ++at;
+        compared += rest;
+        if (compared > std::size_t(at - start) + kFalseStartAllowance) {
+            const void* hit = memmem(at, std::size_t(base + size() - at), pattern.data(), pattern.size());
+            return hit ? std::size_t(static_cast<const char*>(hit) - base) : npos;
+        }
+    }
+    return npos;
 }
 
 }  // namespace lsock
