@@ -246,7 +246,19 @@ int readuntil_next(lua_State* L) {
     StreamSocket& socket = stream_at(L, lua_upvalueindex(1));
     lua_settop(L, 0);
     if (socket.closed()) return push_read_failure(L, socket, kErrorClosed);
-    lua_pushinteger(L, 0);
+    // Most calls find their line already buffered: hand it out without
+    // laying out the blocking call (no slots, no clock read for a deadline).
+    std::size_t pattern_size = 0;
+    const char* pattern = lua_tolstring(L, lua_upvalueindex(2), &pattern_size);
+    ReceiveBuffer& buffer = socket.buffer();
+    std::size_t found = buffer.find({pattern, pattern_size});
+    if (found != ReceiveBuffer::npos) {
+        bool inclusive = lua_toboolean(L, lua_upvalueindex(3));
+        lua_pushlstring(L, buffer.data(), inclusive ? found + pattern_size : found);
+        buffer.consume(found + pattern_size);
+        return 1;
+    }
+    lua_pushinteger(L, lua_Integer(buffer.resume_point(pattern_size)));  // what was searched stays searched
     push_deadline(L, socket.call_deadline());
     return run_blocking(L, socket.os(), kReadUntil);
 }
