@@ -29,6 +29,13 @@ constexpr std::uint64_t kPollerTagMask = (std::uint64_t(1) << kPollerTagBits) - 
 enum class Trigger {
     Level,    // reported on every wait while ready
     OneShot,  // reported once, then disarmed until the next `watch`
+    // Watched for readable and writable whatever `events` says, once, until
+    // `unwatch`; reported when the descriptor becomes ready (new data, new
+    // room), not again while it stays ready. The caller must try its
+    // operation before waiting: readiness it had before the last try is not
+    // reported again. No system call per wait. ENOTSUP where the poller
+    // cannot do it (the caller falls back to OneShot).
+    Edge,
 };
 
 struct PollerEvent {

@@ -108,8 +108,12 @@ void EpollPoller::set_registered(Fd fd, bool value) {
 int EpollPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigger) {
     if (fd < 0) return EBADF;
     epoll_event event{};
-    event.events = (events & kReadable ? EPOLLIN : 0u) | (events & kWritable ? EPOLLOUT : 0u) |
-                   (trigger == Trigger::OneShot ? EPOLLONESHOT : 0u);
+    if (trigger == Trigger::Edge) {
+        event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+    } else {
+        event.events = (events & kReadable ? EPOLLIN : 0u) | (events & kWritable ? EPOLLOUT : 0u) |
+                       (trigger == Trigger::OneShot ? EPOLLONESHOT : 0u);
+    }
     event.data.u64 = (std::uint64_t(owner_) << kPollerTagBits) | (tag & kPollerTagMask);
     int op = is_registered(fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     int rc = ::epoll_ctl(shared_, op, fd, &event);

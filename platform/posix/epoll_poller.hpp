@@ -7,8 +7,9 @@
 // eventfd. When the shared epoll is ready it takes events off it without
 // blocking; events of its own descriptors it returns, others it forwards to
 // their owner's mailbox (epoll_mailbox.hpp). Each event carries its owner's
-// id above the caller's tag, and every watch is one-shot, so an event is
-// delivered once, to exactly the poller that owns the descriptor.
+// id above the caller's tag, and every watch is edge-triggered or one-shot,
+// so an event is taken off once and delivered to exactly the poller that
+// owns the descriptor.
 #pragma once
 
 #include <sys/epoll.h>

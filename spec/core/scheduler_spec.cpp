@@ -222,3 +222,49 @@ TEST_CASE("without a poller of the Os the scheduler uses the poll-set poller", "
     REQUIRE(scheduler.pop_ready(&thread));
     CHECK(thread == 7);
 }
+
+TEST_CASE("an edge-triggered watch is registered once and never re-armed", "[scheduler]") {
+    Fixture f;
+    f.poller->edge = true;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.poller->watches.size() == 1);
+    CHECK(f.poller->watches[0].trigger == Trigger::Edge);
+    f.poller->fire(5, kReadable | kWritable);
+    CHECK(f.turn() == Threads{1});
+    // Waiting again, reading or writing, costs the poller nothing.
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kWritable, kNoDeadline) == 0);
+    CHECK(f.poller->watches.size() == 1);
+    f.poller->fire(5, kWritable);
+    CHECK(f.turn() == Threads{2});
+    CHECK(f.scheduler.waiting(1));
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK_FALSE(f.scheduler.has_waiters());
+    // An edge nobody waits for is dropped (the next try sees the readiness).
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn().empty());
+    f.scheduler.forget_fd(5);
+    CHECK(f.poller->unwatches == std::vector<lsock::Fd>{5});
+}
+
+TEST_CASE("a poller without edges gets one-shot watches", "[scheduler]") {
+    Fixture f;  // the scripted poller answers Edge with ENOTSUP
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.poller->watches.size() == 1);
+    CHECK(f.poller->watches[0].trigger == Trigger::OneShot);
+}
+
+TEST_CASE("a thread that waits again and again keeps one record", "[scheduler]") {
+    Fixture f;
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 10.0 + i) == 0);
+        CHECK(f.scheduler.waiter_count() == 1);
+        f.poller->fire(5, kReadable);
+        CHECK(f.turn() == Threads{1});
+        CHECK(f.scheduler.waiter_count() == 0);
+        CHECK(f.scheduler.next_deadline() == kNoDeadline);
+    }
+    f.scheduler.cancel(1);
+    CHECK_FALSE(f.scheduler.waiting(1));
+}

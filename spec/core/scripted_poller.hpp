@@ -30,6 +30,7 @@ public:
     std::vector<double> wait_deadlines;
     std::deque<std::vector<PollerEvent>> script;
     int watch_error = 0;
+    bool edge = false;  // accepts Trigger::Edge (else ENOTSUP, like the poll-set poller)
 
     // The next wait reports `events` on `fd`, with the tag it was last watched with.
     void fire(Fd fd, unsigned events) { script.push_back({PollerEvent{tag_of(fd), events}}); }
@@ -44,6 +45,7 @@ public:
 
     int watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigger) override {
         if (watch_error) return watch_error;
+        if (trigger == Trigger::Edge && !edge) return ENOTSUP;
         watches.push_back({fd, events, tag, trigger});
         tags_[fd] = tag;
         return 0;

@@ -12,6 +12,8 @@ PollSetPoller::Entry* PollSetPoller::find(Fd fd) {
 
 int PollSetPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigger) {
     if (fd < 0) return EBADF;
+    // Os::wait reports levels: an edge cannot be told from one.
+    if (trigger == Trigger::Edge) return ENOTSUP;
     events &= kReadable | kWritable;
     if (Entry* entry = find(fd)) {
         *entry = Entry{fd, events, tag, trigger};

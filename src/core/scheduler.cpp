@@ -51,6 +51,7 @@ int Scheduler::use_poller(Fd shared) {
     }
     watches_.clear();
     poller_ = std::move(poller);
+    edge_ = true;
     return 0;
 }
 
@@ -63,6 +64,7 @@ Fd Scheduler::poller_handle(int* error) {
 }
 
 int Scheduler::arm(Fd fd, Watch& watch) {
+    if (watch.edge) return 0;  // registered for everything, for good
     unsigned wanted = 0;
     for (ThreadId waiter : watch.waiters) {
         auto found = waits_.find(waiter);
@@ -71,27 +73,54 @@ int Scheduler::arm(Fd fd, Watch& watch) {
     // An armed one-shot watch that covers everyone already reports what
     // they need; asking again would only cost a system call.
     if (wanted == 0 || (watch.armed & wanted) == wanted) return 0;
+    if (edge_) {
+        int error = poller_->watch(fd, kReadable | kWritable, watch.tag, Trigger::Edge);
+        if (error == 0) {
+            watch.edge = true;
+            watch.armed = kReadable | kWritable;
+            return 0;
+        }
+        if (error != ENOTSUP) return error;
+        edge_ = false;
+    }
     if (int error = poller_->watch(fd, wanted, watch.tag, Trigger::OneShot)) return error;
     watch.armed = wanted;
     return 0;
 }
 
+Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
+    Wait& wait = waits_[thread];  // may throw; nothing changed then
+    if (wait.active) {
+        detach(thread, wait);
+    } else {
+        wait.active = true;
+        ++active_;
+    }
+    // A stale entry of this thread in ready_ is skipped by pop_ready.
+    wait.ready = false;
+    wait.fd = kNoFd;
+    wait.events = 0;
+    return wait;
+}
+
 int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline) {
     try {
         if (int error = open_poller()) return error;
-        cancel(thread);
         auto inserted = watches_.try_emplace(fd);
         Watch& watch = inserted.first->second;
         if (inserted.second) watch.tag = make_tag(fd, next_generation_++);
-        Wait& wait = waits_[thread];
+        Wait& wait = begin_wait(thread);
+        watch.waiters.push_back(thread);
         wait.fd = fd;
         wait.events = events;
-        watch.waiters.push_back(thread);
         if (int error = arm(fd, watch)) {
             cancel(thread);
             return error;
         }
-        if (deadline != kNoDeadline) timers_.set(thread, deadline);
+        if (deadline != kNoDeadline) {
+            timers_.set(thread, deadline);
+            wait.timed = true;
+        }
         return 0;
     } catch (const std::bad_alloc&) {
         cancel(thread);
@@ -102,9 +131,9 @@ int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline)
 int Scheduler::wait_until(ThreadId thread, double deadline) {
     try {
         if (int error = open_poller()) return error;
-        cancel(thread);
-        waits_[thread] = Wait{};
+        Wait& wait = begin_wait(thread);
         timers_.set(thread, deadline);
+        wait.timed = true;
         return 0;
     } catch (const std::bad_alloc&) {
         cancel(thread);
@@ -121,20 +150,24 @@ void Scheduler::detach(ThreadId thread, Wait& wait) {
         }
         wait.fd = kNoFd;
     }
-    timers_.cancel(thread);
+    if (wait.timed) {
+        timers_.cancel(thread);
+        wait.timed = false;
+    }
 }
 
 void Scheduler::cancel(ThreadId thread) {
     auto found = waits_.find(thread);
     if (found == waits_.end()) return;
     detach(thread, found->second);
+    if (found->second.active) --active_;
     // A stale entry in ready_ is skipped by pop_ready.
     waits_.erase(found);
 }
 
 void Scheduler::make_ready(ThreadId thread) {
     auto found = waits_.find(thread);
-    if (found == waits_.end() || found->second.ready) return;
+    if (found == waits_.end() || !found->second.active || found->second.ready) return;
     detach(thread, found->second);
     found->second.ready = true;
     try {
@@ -168,10 +201,11 @@ void Scheduler::dispatch(const PollerEvent& event) {
     auto found = watches_.find(fd_of_tag(event.tag));
     if (found == watches_.end() || found->second.tag != event.tag) return;  // stale
     Watch& watch = found->second;
-    watch.armed = 0;  // one-shot: the poller disarmed it
+    if (!watch.edge) watch.armed = 0;  // one-shot: the poller disarmed it
+    std::vector<ThreadId>& waiters = watch.waiters;
+    if (waiters.empty()) return;  // an edge nobody waits for: the next try sees it
     // A dead socket wakes everyone: their retry reports the error.
     unsigned always = kHangup | kFailed;
-    std::vector<ThreadId>& waiters = watch.waiters;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < waiters.size(); ++i) {
         ThreadId waiter = waiters[i];
@@ -201,9 +235,14 @@ int Scheduler::collect(double until) {
         int error = poller_->wait(deadline, &events_);
         if (error && error != ETIMEDOUT) return error;
         for (const PollerEvent& event : events_) dispatch(event);
+        if (timers_.empty()) return 0;  // no clock to read
         double now = os_->now();
         TimerHeap::Key thread = 0;
-        while (timers_.pop_due(now, &thread)) make_ready(thread);
+        while (timers_.pop_due(now, &thread)) {
+            auto found = waits_.find(thread);
+            if (found != waits_.end()) found->second.timed = false;  // popped already
+            make_ready(thread);
+        }
         return 0;
     } catch (const std::bad_alloc&) {
         return ENOMEM;
@@ -221,7 +260,10 @@ bool Scheduler::pop_ready(ThreadId* thread) {
         ready_.pop_front();
         auto found = waits_.find(next);
         if (found == waits_.end() || !found->second.ready) continue;
-        waits_.erase(found);
+        Wait& wait = found->second;
+        wait.ready = false;
+        wait.active = false;
+        --active_;
         *thread = next;
         return true;
     }

@@ -8,10 +8,17 @@
 // resumes them, and each retries its operation (a wakeup is a hint, never a
 // promise: a retry that would still block simply waits again).
 //
-// Every descriptor is watched one-shot, armed only while some thread waits
-// on it, with the union of what its waiters want. That keeps full duplex
-// simple (a reader and a writer on one socket), and it is what makes a
-// shared epoll correct: an event is delivered once, to one poller.
+// A descriptor is watched edge-triggered where the poller can (epoll):
+// registered once, at its first wait, for reading and writing, and never
+// touched again until it closes, so a wait costs no system call. Every
+// thread tries its operation before it waits, so an edge that came while
+// nobody waited is not needed (the try saw that readiness); an edge that
+// comes after the try is reported by the next wait. Where the poller has no
+// edges (the poll-set poller of the simulated kernel), the watch is
+// one-shot, armed only while some thread waits on it, with the union of what
+// its waiters want. Either way full duplex stays simple (a reader and a
+// writer on one socket), and a shared epoll stays correct: an event goes to
+// the poller that owns the descriptor.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +54,10 @@ public:
     // with *error set.
     Fd poller_handle(int* error);
     // For tests: a poller of the caller's making.
-    void set_poller(std::unique_ptr<Poller> poller) { poller_ = std::move(poller); }
+    void set_poller(std::unique_ptr<Poller> poller) {
+        poller_ = std::move(poller);
+        edge_ = true;
+    }
 
     // `thread` waits until `fd` is ready for `events` or `deadline` passes.
     // Replaces whatever the thread waited on before.
@@ -60,10 +70,13 @@ public:
     // socket closed) and the poller forgets it.
     void forget_fd(Fd fd);
 
-    bool waiting(ThreadId thread) const { return waits_.count(thread) != 0; }
+    bool waiting(ThreadId thread) const {
+        auto found = waits_.find(thread);
+        return found != waits_.end() && found->second.active;
+    }
     // Threads that wait or are ready to run.
-    bool has_waiters() const { return !waits_.empty(); }
-    std::size_t waiter_count() const { return waits_.size(); }
+    bool has_waiters() const { return active_ != 0; }
+    std::size_t waiter_count() const { return active_; }
     // The earliest timer, or kNoDeadline.
     double next_deadline() const { return timers_.empty() ? kNoDeadline : timers_.next_deadline(); }
 
@@ -80,15 +93,20 @@ public:
     bool pop_ready(ThreadId* thread);
 
 private:
+    // A thread's record stays while the thread lives (cancel removes it),
+    // so that waiting again allocates nothing.
     struct Wait {
-        Fd fd = kNoFd;       // kNoFd: a sleep
+        Fd fd = kNoFd;       // kNoFd: a sleep (or not waiting)
         unsigned events = 0;
+        bool active = false; // waits, or is queued in ready_
         bool ready = false;  // queued in ready_
+        bool timed = false;  // has a timer in timers_
     };
     struct Watch {
         std::vector<ThreadId> waiters;
         std::uint64_t tag = 0;
         unsigned armed = 0;  // what the poller was last asked for
+        bool edge = false;   // registered edge-triggered: stays armed
     };
 
     int open_poller();
@@ -97,12 +115,15 @@ private:
     void wake_all(Watch& watch);
     void dispatch(const PollerEvent& event);
     int arm(Fd fd, Watch& watch);
+    Wait& begin_wait(ThreadId thread);
 
     Os* os_;
     std::unique_ptr<Poller> poller_;
     TimerHeap timers_;
     std::unordered_map<ThreadId, Wait> waits_;
     std::unordered_map<Fd, Watch> watches_;
+    std::size_t active_ = 0;              // records with active set
+    bool edge_ = true;                    // the poller may take Trigger::Edge
     std::deque<ThreadId> ready_;
     std::vector<PollerEvent> events_;     // reused by collect
     std::uint64_t next_generation_ = 1;   // tells a watch of a reused fd from the old one

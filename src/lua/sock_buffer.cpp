@@ -5,6 +5,7 @@
 
 #include "lua/sock_module.hpp"
 #include "lua/sock_guard.hpp"
+#include "lua/sock_loop.hpp"
 
 namespace lsock::lua::sock {
 
@@ -21,8 +22,11 @@ constexpr lua_Integer kLargestBuffer = lua_Integer(1) << 31;
 
 char* bytes_of(BufferObject* buffer) { return reinterpret_cast<char*>(buffer) + sizeof(BufferObject); }
 
+// Registry key of the buffer metatable (see test_udata).
+const char kBufferKey = 0;
+
 BufferObject* test_buffer(lua_State* L, int index) {
-    return static_cast<BufferObject*>(luaL_testudata(L, index, kBufferMeta));
+    return static_cast<BufferObject*>(test_udata(L, index, &kBufferKey));
 }
 
 int sock_buffer(lua_State* L) {
@@ -37,7 +41,11 @@ int sock_buffer(lua_State* L) {
 }
 
 int buffer_len(lua_State* L) {
-    lua_pushinteger(L, lua_Integer(static_cast<BufferObject*>(luaL_checkudata(L, 1, kBufferMeta))->capacity));
+    // Only a buffer has this __len, and Lua hands it the buffer itself: a
+    // check would only matter if someone called the metamethod by hand.
+    BufferObject* buffer = test_buffer(L, 1);
+    if (!buffer) buffer = static_cast<BufferObject*>(luaL_checkudata(L, 1, kBufferMeta));  // raises
+    lua_pushinteger(L, lua_Integer(buffer->capacity));
     return 1;
 }
 
@@ -65,6 +73,7 @@ void register_buffer_type(lua_State* L) {
         lua_pop(L, 1);
         return;
     }
+    set_meta_key(L, -1, &kBufferKey);
     lua_pushcfunction(L, guarded<buffer_len>);
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, guarded<buffer_name>);
@@ -106,7 +115,8 @@ const char* bytes_at(lua_State* L, int index) {
 }
 
 char* check_space(lua_State* L, int index, int length_index, std::size_t* size) {
-    auto* buffer = static_cast<BufferObject*>(luaL_checkudata(L, index, kBufferMeta));
+    auto* buffer = test_buffer(L, index);
+    if (!buffer) buffer = static_cast<BufferObject*>(luaL_checkudata(L, index, kBufferMeta));  // raises
     *size = buffer->capacity;
     if (!lua_isnoneornil(L, length_index)) {
         lua_Integer length = luaL_checkinteger(L, length_index);

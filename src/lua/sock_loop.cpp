@@ -54,7 +54,7 @@ void report_failure(lua_State* L, int loop_index, lua_State* co) {
     luaL_traceback(L, co, lua_tostring(L, -1), 0);
     lua_replace(L, -3);
     lua_pop(L, 1);
-    push_loop_field(L, loop_index, "onerror");
+    push_loop_field(L, loop_index, kFieldOnError);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         std::fprintf(stderr, "sock: a thread failed: %s\n", lua_tostring(L, -1));
@@ -77,7 +77,7 @@ void report_failure(lua_State* L, int loop_index, lua_State* co) {
 void release_thread(lua_State* L, int loop_index, lua_State* co) {
     LoopObject* loop = loop_at(L, loop_index);
     if (loop->scheduler) loop->scheduler->cancel(id_of(co));
-    push_loop_field(L, loop_index, "threads");
+    push_loop_field(L, loop_index, kFieldThreads);
     lua_pushnil(L);
     lua_rawsetp(L, -2, co);
     lua_pop(L, 1);
@@ -117,28 +117,28 @@ int continue_in_thread(lua_State* L) {
 LoopObject* push_loop(lua_State* L, Os& os, int owner_index) {
     if (owner_index) owner_index = lua_absindex(L, owner_index);
     auto* loop = static_cast<LoopObject*>(lua_newuserdata(L, sizeof(LoopObject)));
-    *loop = LoopObject{&os, nullptr, false, false, nullptr};
+    *loop = LoopObject{&os, nullptr, false, false, nullptr, nullptr};
     if (luaL_newmetatable(L, kLoopMeta)) {
         lua_pushcfunction(L, guarded<loop_gc>);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
     // The table first, the C++ objects last: nothing leaks if Lua raises.
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, kFieldOnError, 1);
     lua_newtable(L);
-    lua_setfield(L, -2, "threads");
+    lua_rawseti(L, -2, kFieldThreads);
     lua_newtable(L);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
-    lua_setfield(L, -2, "roots");
+    lua_rawseti(L, -2, kFieldRoots);
     if (owner_index) {
         lua_pushvalue(L, owner_index);
         lua_setfield(L, -2, "owner");
     }
     lua_pushvalue(L, -2);
-    lua_setfield(L, -2, "loop");
+    lua_rawseti(L, -2, kFieldLoop);
     lua_setuservalue(L, -2);
     loop->scheduler = new (std::nothrow) Scheduler(os);
     loop->suspend_items = new (std::nothrow) std::vector<PollItem>;
@@ -148,15 +148,31 @@ LoopObject* push_loop(lua_State* L, Os& os, int owner_index) {
 
 LoopObject* loop_at(lua_State* L, int index) { return static_cast<LoopObject*>(lua_touserdata(L, index)); }
 
-void push_loop_field(lua_State* L, int loop_index, const char* name) {
+void push_loop_field(lua_State* L, int loop_index, LoopField field) {
     lua_getuservalue(L, loop_index);
-    lua_getfield(L, -1, name);
+    lua_rawgeti(L, -1, field);
     lua_remove(L, -2);
+}
+
+void* test_udata(lua_State* L, int index, const void* key) {
+    void* memory = lua_touserdata(L, index);
+    if (!memory || !lua_getmetatable(L, index)) return nullptr;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? memory : nullptr;
+}
+
+void set_meta_key(lua_State* L, int meta_index, const void* key) {
+    lua_pushvalue(L, meta_index);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
 lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
     loop_index = lua_absindex(L, loop_index);
-    push_loop_field(L, loop_index, "roots");
+    // The common case: a call from the thread the loop resumed.
+    if (L == loop_at(L, loop_index)->current) return L;
+    push_loop_field(L, loop_index, kFieldRoots);
     lua_pushthread(L);
     lua_rawget(L, -2);
     lua_State* root = lua_tothread(L, -1);
@@ -181,11 +197,11 @@ int run_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt) {
 void adopt_thread(lua_State* L, int loop_index, int thread_index) {
     thread_index = lua_absindex(L, thread_index);
     lua_State* co = lua_tothread(L, thread_index);
-    push_loop_field(L, loop_index, "threads");
+    push_loop_field(L, loop_index, kFieldThreads);
     lua_pushvalue(L, thread_index);
     lua_rawsetp(L, -2, co);
     lua_pop(L, 1);
-    push_loop_field(L, loop_index, "roots");
+    push_loop_field(L, loop_index, kFieldRoots);
     lua_pushvalue(L, thread_index);
     lua_pushvalue(L, thread_index);
     lua_rawset(L, -3);
@@ -194,7 +210,11 @@ void adopt_thread(lua_State* L, int loop_index, int thread_index) {
 
 bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
     loop_index = lua_absindex(L, loop_index);
+    LoopObject* resuming = loop_at(L, loop_index);
+    lua_State* outer = resuming->current;  // newthread inside a thread nests
+    resuming->current = co;
     int status = lua_resume(co, L, nargs);
+    resuming->current = outer;
     if (status == LUA_YIELD) {
         bool waiting = lua_gettop(co) >= 1 && is_wait_mark(co, -1);
         lua_settop(co, 0);
@@ -212,7 +232,7 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
 int resume_ready(lua_State* L, int loop_index) {
     loop_index = lua_absindex(L, loop_index);
     LoopObject* loop = loop_at(L, loop_index);
-    push_loop_field(L, loop_index, "threads");
+    push_loop_field(L, loop_index, kFieldThreads);
     int threads = lua_gettop(L);
     int resumed = 0;
     Scheduler::ThreadId id = 0;

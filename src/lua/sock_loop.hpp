@@ -32,16 +32,29 @@ struct LoopObject {
     bool stopping;         // sock.stop() was called
     bool running;          // inside sock.poll / sock.start (they do not nest)
     std::vector<PollItem>* suspend_items;  // what a Suspend-style loop waits on
+    // The sock thread the loop is resuming right now (null: none): a call
+    // made from it needs no lookup in the roots table (check_thread).
+    lua_State* current;
 };
+
+// The loop table's fields, at integer keys: a string key would be interned
+// (hashed and compared) on every lookup from C, and sockets look up the
+// loop on every call.
+enum LoopField { kFieldLoop = 1, kFieldThreads, kFieldRoots, kFieldOnError };
+
+// luaL_testudata without the string lookup: the metatable is also stored in
+// the registry at the address `key` (set_meta_key), and compared by identity.
+void* test_udata(lua_State* L, int index, const void* key);
+// registry[key] = the table at `meta_index`.
+void set_meta_key(lua_State* L, int meta_index, const void* key);
 
 // Pushes a new loop on `os`; the value at `owner_index` (0: none) is kept
 // alive with it (a simulated world, so the Os outlives every socket).
 LoopObject* push_loop(lua_State* L, Os& os, int owner_index);
 LoopObject* loop_at(lua_State* L, int index);
-// Pushes field `name` of the loop's table ("threads", "roots", "onerror",
-// "loop": the loop itself). That table is also every socket's uservalue
-// (Lua 5.2 takes only tables there).
-void push_loop_field(lua_State* L, int loop_index, const char* name);
+// Pushes a field of the loop's table (kFieldLoop: the loop itself). That
+// table is also every socket's uservalue (Lua 5.2 takes only tables there).
+void push_loop_field(lua_State* L, int loop_index, LoopField field);
 
 // The sock thread that runs L: L itself, or the sock thread a sock.wrap
 // coroutine runs in. Raises, naming `function`, when there is none.

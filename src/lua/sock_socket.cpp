@@ -15,11 +15,19 @@ namespace {
 
 enum Kind { kTcp, kUdp, kRaw };
 
+// Registry keys of the three metatables (see test_udata).
+const char kMetaKeys[3] = {0, 0, 0};
+
 int kind_of(lua_State* L, int index) {
-    if (luaL_testudata(L, index, kTcpMeta)) return kTcp;
-    if (luaL_testudata(L, index, kUdpMeta)) return kUdp;
-    if (luaL_testudata(L, index, kRawMeta)) return kRaw;
-    return -1;
+    if (!lua_touserdata(L, index) || !lua_getmetatable(L, index)) return -1;
+    int kind = -1;
+    for (int k = kTcp; k <= kRaw && kind < 0; ++k) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &kMetaKeys[k]);
+        if (lua_rawequal(L, -1, -2)) kind = k;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return kind;
 }
 
 template <typename T>
@@ -207,7 +215,8 @@ int sock_new(lua_State* L) {
     return 1;
 }
 
-void register_socket_type(lua_State* L, const char* meta, lua_CFunction gc, void (*methods)(lua_State*)) {
+void register_socket_type(lua_State* L, const char* meta, const void* key, lua_CFunction gc,
+                          void (*methods)(lua_State*)) {
     static const luaL_Reg shared[] = {
         {"type", guarded<socket_type>},
         {"family", guarded<socket_family>},
@@ -224,6 +233,7 @@ void register_socket_type(lua_State* L, const char* meta, lua_CFunction gc, void
         lua_pop(L, 1);
         return;
     }
+    set_meta_key(L, -1, key);
     lua_pushcfunction(L, gc);
     lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, guarded<socket_tostring>);
@@ -258,7 +268,10 @@ SocketBase* check_any_socket(lua_State* L, int index, int* protocol) {
     }
 }
 
-TcpSock* check_tcp(lua_State* L, int index) { return static_cast<TcpSock*>(luaL_checkudata(L, index, kTcpMeta)); }
+TcpSock* check_tcp(lua_State* L, int index) {
+    if (void* tcp = test_udata(L, index, &kMetaKeys[kTcp])) return static_cast<TcpSock*>(tcp);
+    return static_cast<TcpSock*>(luaL_checkudata(L, index, kTcpMeta));  // raises with the usual message
+}
 
 DatagramSock* check_datagram(lua_State* L, int index) {
     int kind = kind_of(L, index);
@@ -276,7 +289,7 @@ DatagramSock* datagram_at(lua_State* L, int index) { return static_cast<Datagram
 void push_socket_loop(lua_State* L, int index) {
     lua_getuservalue(L, index);
     if (lua_istable(L, -1)) {
-        lua_getfield(L, -1, "loop");
+        lua_rawgeti(L, -1, kFieldLoop);
         lua_remove(L, -2);
     }
 }
@@ -295,7 +308,8 @@ void close_socket(LoopObject* loop, SocketBase& socket) {
 }
 
 int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, unsigned events, double deadline, Wait* wait) {
-    if (socket.os().now() >= deadline) {
+    // No deadline, no clock to read.
+    if (deadline != kNoDeadline && socket.os().now() >= deadline) {
         close_socket(loop, socket);
         return push_error(L, socket.os(), kErrorTimeout);
     }
@@ -322,9 +336,9 @@ void adopt_into_slot(lua_State* L, int index, int listener_index, Family family,
 }
 
 void register_socket_functions(lua_State* L, int loop) {
-    register_socket_type(L, kTcpMeta, guarded<socket_gc<TcpSock>>, register_tcp_methods);
-    register_socket_type(L, kUdpMeta, guarded<socket_gc<DatagramSock>>, register_datagram_methods);
-    register_socket_type(L, kRawMeta, guarded<socket_gc<DatagramSock>>, register_datagram_methods);
+    register_socket_type(L, kTcpMeta, &kMetaKeys[kTcp], guarded<socket_gc<TcpSock>>, register_tcp_methods);
+    register_socket_type(L, kUdpMeta, &kMetaKeys[kUdp], guarded<socket_gc<DatagramSock>>, register_datagram_methods);
+    register_socket_type(L, kRawMeta, &kMetaKeys[kRaw], guarded<socket_gc<DatagramSock>>, register_datagram_methods);
     static const luaL_Reg constructors[] = {
         {"tcp", guarded<sock_new<kTcp>>},
         {"udp", guarded<sock_new<kUdp>>},

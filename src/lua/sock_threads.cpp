@@ -100,7 +100,7 @@ int run_loop(lua_State* L, const char* function, const AttemptRef& attempt) {
     double timeout = luaL_optnumber(L, 1, -1);
     luaL_argcheck(L, timeout == timeout, 1, "timeout is NaN");
     LoopObject* loop = live_loop(L, loop_index());
-    push_loop_field(L, loop_index(), "roots");
+    push_loop_field(L, loop_index(), kFieldRoots);
     lua_pushthread(L);
     lua_rawget(L, -2);
     if (!lua_isnil(L, -1)) return luaL_error(L, "sock.%s: the loop cannot run inside one of its own threads", function);
@@ -203,7 +203,7 @@ int wrapper_call(lua_State* L) {
         return luaL_error(L, "cannot resume dead coroutine");
     }
     // The coroutine's I/O waits on behalf of the sock thread we run in.
-    push_loop_field(L, lua_upvalueindex(2), "roots");
+    push_loop_field(L, lua_upvalueindex(2), kFieldRoots);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushthread(L);
     lua_rawget(L, -3);
@@ -228,10 +228,10 @@ int sock_wrap(lua_State* L) {
 int sock_onerror(lua_State* L) {
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_settop(L, 1);
-    push_loop_field(L, loop_index(), "onerror");
+    push_loop_field(L, loop_index(), kFieldOnError);
     lua_getuservalue(L, loop_index());
     lua_pushvalue(L, 1);
-    lua_setfield(L, -2, "onerror");
+    lua_rawseti(L, -2, kFieldOnError);
     lua_pop(L, 1);
     return 1;  // the handler it replaced
 }
