@@ -29,6 +29,15 @@ BufferObject* test_buffer(lua_State* L, int index) {
     return static_cast<BufferObject*>(test_udata(L, index, &kBufferKey));
 }
 
+// The same against the buffer metatable at `meta_index` (an upvalue).
+BufferObject* test_buffer_with(lua_State* L, int index, int meta_index) {
+    void* memory = lua_touserdata(L, index);
+    if (!memory || !lua_getmetatable(L, index)) return nullptr;
+    bool same = lua_rawequal(L, -1, meta_index);
+    lua_pop(L, 1);
+    return same ? static_cast<BufferObject*>(memory) : nullptr;
+}
+
 int sock_buffer(lua_State* L) {
     lua_Integer size = luaL_checkinteger(L, 1);
     luaL_argcheck(L, size >= 0, 1, "size must not be negative");
@@ -41,9 +50,7 @@ int sock_buffer(lua_State* L) {
 }
 
 int buffer_len(lua_State* L) {
-    // Only a buffer has this __len, and Lua hands it the buffer itself: a
-    // check would only matter if someone called the metamethod by hand.
-    BufferObject* buffer = test_buffer(L, 1);
+    BufferObject* buffer = test_buffer_with(L, 1, lua_upvalueindex(1));
     if (!buffer) buffer = static_cast<BufferObject*>(luaL_checkudata(L, 1, kBufferMeta));  // raises
     lua_pushinteger(L, lua_Integer(buffer->capacity));
     return 1;
@@ -74,7 +81,8 @@ void register_buffer_type(lua_State* L) {
         return;
     }
     set_meta_key(L, -1, &kBufferKey);
-    lua_pushcfunction(L, guarded<buffer_len>);
+    lua_pushvalue(L, -1);  // __len checks against its own metatable: no lookup
+    lua_pushcclosure(L, guarded<buffer_len>, 1);
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, guarded<buffer_name>);
     lua_setfield(L, -2, "__tostring");
@@ -87,10 +95,10 @@ void register_buffer_type(lua_State* L) {
 
 }  // namespace
 
-const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* size) {
+const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* size, int meta_index) {
     const char* data = nullptr;
     std::size_t available = 0;
-    if (BufferObject* buffer = test_buffer(L, index)) {
+    if (BufferObject* buffer = meta_index ? test_buffer_with(L, index, meta_index) : test_buffer(L, index)) {
         data = bytes_of(buffer);
         available = buffer->capacity;
     } else if (lua_type(L, index) == LUA_TSTRING) {
@@ -110,12 +118,13 @@ const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* 
 }
 
 const char* bytes_at(lua_State* L, int index) {
-    if (BufferObject* buffer = test_buffer(L, index)) return bytes_of(buffer);
+    // check_bytes let only a buffer or a string through: no check again.
+    if (lua_type(L, index) == LUA_TUSERDATA) return space_at(L, index);
     return lua_tostring(L, index);
 }
 
-char* check_space(lua_State* L, int index, int length_index, std::size_t* size) {
-    auto* buffer = test_buffer(L, index);
+char* check_space(lua_State* L, int index, int length_index, std::size_t* size, int meta_index) {
+    auto* buffer = meta_index ? test_buffer_with(L, index, meta_index) : test_buffer(L, index);
     if (!buffer) buffer = static_cast<BufferObject*>(luaL_checkudata(L, index, kBufferMeta));  // raises
     *size = buffer->capacity;
     if (!lua_isnoneornil(L, length_index)) {

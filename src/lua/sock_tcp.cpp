@@ -18,6 +18,21 @@ namespace {
 // caps it at its own maximum (net.core.somaxconn).
 constexpr lua_Integer kMaxBacklog = 65535;
 
+// Every tcp method has two upvalues: the tcp and the buffer metatables, so
+// that the hot ones check their arguments without a registry lookup.
+constexpr int kTcpMetaUpvalue = 1;
+constexpr int kBufferMetaUpvalue = 2;
+
+TcpSock* check_tcp_fast(lua_State* L, int index) {
+    void* memory = lua_touserdata(L, index);
+    if (memory && lua_getmetatable(L, index)) {
+        bool same = lua_rawequal(L, -1, lua_upvalueindex(kTcpMetaUpvalue));
+        lua_pop(L, 1);
+        if (same) return static_cast<TcpSock*>(memory);
+    }
+    return check_tcp(L, index);  // raises with the usual message
+}
+
 double check_expires(lua_State* L, int index) {
     if (lua_isnoneornil(L, index)) return kNoDeadline;
     double expires = luaL_checknumber(L, index);
@@ -153,10 +168,10 @@ const AttemptRef kSend{guarded_attempt<attempt_send>};
 
 // tcp:send(s | buf, [maxlen], [expires]) -> len (all of it)
 int tcp_send(lua_State* L) {
-    StreamSocket& socket = check_tcp(L, 1)->socket;
+    StreamSocket& socket = check_tcp_fast(L, 1)->socket;
     check_socket_thread(L, 1, "tcp:send");
     std::size_t size = 0;
-    check_bytes(L, 2, 3, &size);
+    check_bytes(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
     lua_settop(L, 2);
@@ -183,10 +198,10 @@ const AttemptRef kRecv{guarded_attempt<attempt_recv>};
 
 // tcp:recv(buf, [maxlen], [expires]) -> len > 0, or nil, "closed" at the peer's FIN
 int tcp_recv(lua_State* L) {
-    StreamSocket& socket = check_tcp(L, 1)->socket;
+    StreamSocket& socket = check_tcp_fast(L, 1)->socket;
     check_socket_thread(L, 1, "tcp:recv");
     std::size_t size = 0;
-    check_space(L, 2, 3, &size);
+    check_space(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
     lua_settop(L, 2);
@@ -215,7 +230,10 @@ void register_tcp_methods(lua_State* L) {
         {"send", guarded<tcp_send>},     {"recv", guarded<tcp_recv>},         {"shutdown", guarded<tcp_shutdown>},
         {nullptr, nullptr},
     };
-    luaL_setfuncs(L, methods, 0);
+    // The method table is at -1, the tcp metatable below it (register_socket_type).
+    lua_pushvalue(L, -2);
+    luaL_getmetatable(L, kBufferMeta);
+    luaL_setfuncs(L, methods, 2);
 }
 
 }  // namespace lsock::lua::sock
