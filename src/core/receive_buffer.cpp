@@ -62,7 +62,8 @@ std::size_t ReceiveBuffer::find(std::string_view pattern, std::size_t from) cons
     for (const char* at = start; at <= last;) {
         at = static_cast<const char*>(std::memchr(at, first, std::size_t(last - at) + 1));
         if (!at) return npos;
-        if (rest == 0 || std::memcmp(at + 1, pattern.data() + 1, rest) == 0) return std::size_t(at - base);
+        if (rest == 0 || (at[1] == pattern[1] && (rest == 1 || std::memcmp(at + 2, pattern.data() + 2, rest - 1) == 0)))
+            return std::size_t(at - base);
         ++at;
         compared += rest;
         if (compared > std::size_t(at - start) + kFalseStartAllowance) {

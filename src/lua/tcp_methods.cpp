@@ -2,6 +2,8 @@
 // an entry that checks arguments and lays out its stack slots, plus an
 // attempt that run_blocking calls until it finishes (see blocking_call.hpp).
 #include <cerrno>
+#include <cstring>
+#include <string_view>
 
 #include "lua/blocking_call.hpp"
 #include "lua/socket_object.hpp"
@@ -216,23 +218,39 @@ int tcp_readany(lua_State* L) {
     return run_blocking(L, socket.os(), kReadAny);
 }
 
-// readuntil iterator: upvalues socket, pattern, inclusive;
+// readuntil iterator: upvalue 1 the socket (keeps it alive), upvalue 2 a
+// ReadUntilState, so one lua_touserdata gives a call all it needs;
 // slots [1] scan position [2] deadline
+struct ReadUntilState {
+    StreamSocket* socket;  // lives in upvalue 1's userdata, which never moves
+    std::size_t pattern_size;
+    bool inclusive;
+    // the pattern's bytes follow the struct
+
+    std::string_view pattern() const { return {reinterpret_cast<const char*>(this + 1), pattern_size}; }
+};
+
+const ReadUntilState& readuntil_state(lua_State* L) {
+    return *static_cast<const ReadUntilState*>(lua_touserdata(L, lua_upvalueindex(2)));
+}
+
+// Hands out the line that ends at `found` and drops it and its delimiter.
+int push_line(lua_State* L, const ReadUntilState& state, std::size_t found) {
+    ReceiveBuffer& buffer = state.socket->buffer();
+    lua_pushlstring(L, buffer.data(), state.inclusive ? found + state.pattern_size : found);
+    buffer.consume(found + state.pattern_size);
+    return 1;
+}
+
 int attempt_readuntil(lua_State* L, Wait* wait) {
-    StreamSocket& socket = stream_at(L, lua_upvalueindex(1));
-    std::size_t pattern_size = 0;
-    const char* pattern = lua_tolstring(L, lua_upvalueindex(2), &pattern_size);
+    const ReadUntilState& state = readuntil_state(L);
+    StreamSocket& socket = *state.socket;
     std::size_t scan_from = std::size_t(lua_tointeger(L, 1));
     std::size_t found = 0;
-    Step step = socket.read_until({pattern, pattern_size}, &scan_from, &found);
+    Step step = socket.read_until(state.pattern(), &scan_from, &found);
+    if (step.is_done()) return push_line(L, state, found);
     lua_pushinteger(L, lua_Integer(scan_from));
     lua_replace(L, 1);
-    if (step.is_done()) {
-        bool inclusive = lua_toboolean(L, lua_upvalueindex(3));
-        lua_pushlstring(L, socket.buffer().data(), inclusive ? found + pattern_size : found);
-        socket.buffer().consume(found + pattern_size);
-        return 1;
-    }
     int error = step.error;
     if (step.is_blocked()) {
         if (wait_or_time_out(L, socket, step.events, 2, wait) == kWouldBlock) return kWouldBlock;
@@ -243,35 +261,34 @@ int attempt_readuntil(lua_State* L, Wait* wait) {
 const AttemptRef kReadUntil{attempt_readuntil};
 
 int readuntil_next(lua_State* L) {
-    StreamSocket& socket = stream_at(L, lua_upvalueindex(1));
+    const ReadUntilState& state = readuntil_state(L);
+    StreamSocket& socket = *state.socket;
     lua_settop(L, 0);
     if (socket.closed()) return push_read_failure(L, socket, kErrorClosed);
     // Most calls find their line already buffered: hand it out without
     // laying out the blocking call (no slots, no clock read for a deadline).
-    std::size_t pattern_size = 0;
-    const char* pattern = lua_tolstring(L, lua_upvalueindex(2), &pattern_size);
-    ReceiveBuffer& buffer = socket.buffer();
-    std::size_t found = buffer.find({pattern, pattern_size});
-    if (found != ReceiveBuffer::npos) {
-        bool inclusive = lua_toboolean(L, lua_upvalueindex(3));
-        lua_pushlstring(L, buffer.data(), inclusive ? found + pattern_size : found);
-        buffer.consume(found + pattern_size);
-        return 1;
-    }
-    lua_pushinteger(L, lua_Integer(buffer.resume_point(pattern_size)));  // what was searched stays searched
+    std::size_t found = socket.buffer().find(state.pattern());
+    if (found != ReceiveBuffer::npos) return push_line(L, state, found);
+    // What was searched stays searched.
+    lua_pushinteger(L, lua_Integer(socket.buffer().resume_point(state.pattern_size)));
     push_deadline(L, socket.call_deadline());
     return run_blocking(L, socket.os(), kReadUntil);
 }
 
 int tcp_readuntil(lua_State* L) {
-    check_tcp(L, 1);
+    TcpObject* object = check_tcp(L, 1);
     std::size_t pattern_size = 0;
-    luaL_checklstring(L, 2, &pattern_size);
+    const char* pattern = luaL_checklstring(L, 2, &pattern_size);
     luaL_argcheck(L, pattern_size > 0, 2, "pattern must not be empty");
-    lua_settop(L, 3);
-    lua_pushboolean(L, lua_toboolean(L, 3));
-    lua_replace(L, 3);
-    lua_pushcclosure(L, readuntil_next, 3);
+    bool inclusive = lua_toboolean(L, 3);
+    lua_settop(L, 2);
+    auto* state = static_cast<ReadUntilState*>(lua_newuserdata(L, sizeof(ReadUntilState) + pattern_size));
+    state->socket = &object->socket;
+    state->pattern_size = pattern_size;
+    state->inclusive = inclusive;
+    std::memcpy(state + 1, pattern, pattern_size);
+    lua_remove(L, 2);
+    lua_pushcclosure(L, readuntil_next, 2);
     return 1;
 }
 
