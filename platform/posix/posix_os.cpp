@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "posix_address.hpp"
 
@@ -282,7 +283,15 @@ int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {
     // poll(2), not select(2): no FD_SETSIZE limit, one call, no state to keep
     // in sync with descriptors that close between calls. The sock module's
     // long-lived interest sets use epoll instead.
-    std::vector<pollfd> fds(count);
+    // A blocking call waits on one descriptor: keep the common small case
+    // off the heap (this runs after every EAGAIN).
+    pollfd small[8];
+    std::vector<pollfd> large;
+    pollfd* fds = small;
+    if (count > sizeof small / sizeof small[0]) {
+        large.resize(count);
+        fds = large.data();
+    }
     for (std::size_t i = 0; i < count; ++i) {
         fds[i].fd = items[i].fd;
         fds[i].events = short((items[i].events & kReadable ? POLLIN : 0) | (items[i].events & kWritable ? POLLOUT : 0));
@@ -295,7 +304,7 @@ int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {
             if (left <= 0) timeout_ms = 0;
             else timeout_ms = left > 2e6 ? 2000000000 : int(std::ceil(left * 1000));
         }
-        int n = ::poll(fds.data(), fds.size(), timeout_ms);
+        int n = ::poll(fds, nfds_t(count), timeout_ms);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
         if (n == 0) {
