@@ -77,10 +77,19 @@ def best_of(row, runs):
 
 
 def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
-    """{row key: {server key: Outcome}} for every row and server."""
+    """{row key: {server key: Outcome}} for every row and server.
+
+    With several runs per figure, the runs of one row take turns across the
+    servers (A B C, A B C, ...) rather than running back to back, so that a
+    burst of a neighbour's load falls on all of them alike."""
     missing = availability(tools_dir, ours_dir)
     results = {}
     for row in rows:
+        runs = {s.key: [] for s in servers.CATALOG}
+        for _ in range(settings.repeat):
+            for server in servers.CATALOG:
+                if server.takes(row.kind) and not missing[server.key]:
+                    runs[server.key].append(run_cell(row, server, settings, tools_dir, ours_dir, log_dir))
         results[row.key] = {}
         for server in servers.CATALOG:
             if not server.takes(row.kind):
@@ -88,9 +97,7 @@ def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
             elif missing[server.key]:
                 outcome = Outcome("na", text=missing[server.key])
             else:
-                runs = [run_cell(row, server, settings, tools_dir, ours_dir, log_dir)
-                        for _ in range(settings.repeat)]
-                outcome = best_of(row, runs)
+                outcome = best_of(row, runs[server.key])
             results[row.key][server.key] = outcome
             progress(row, server, outcome)
     return results
