@@ -9,6 +9,25 @@ import subprocess
 PEER_PACKAGES = ["lua5.2", "lua-socket", "lua-copas", "lua-cqueues", "lua-luv"]
 
 
+def cpu_seconds():
+    """(machine, ours): CPU seconds spent so far in user and system mode by
+    every process, and by this harness with the children it has waited for
+    (every server and load generator). Interrupt time is left out: the
+    kernel does our loopback traffic there and charges it to no process."""
+    with open("/proc/stat") as f:
+        user, nice, system = (int(x) for x in f.readline().split()[1:4])
+    machine = (user + nice + system) / os.sysconf("SC_CLK_TCK")
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return machine, ours
+
+
+def neighbours_share(start, end, wall_seconds):
+    """How much of the machine other jobs used between two cpu_seconds()."""
+    others = (end[0] - start[0]) - (end[1] - start[1])
+    return max(others, 0.0) / (wall_seconds * (os.cpu_count() or 1))
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -35,7 +54,7 @@ def _commit(repo, source):
     return f"{done.stdout.strip() or 'unknown'} (built from {where})"
 
 
-def describe(settings, repo, load_before, load_after):
+def describe(settings, repo, load_before, load_after, neighbours):
     pinning = (f"server on CPU {settings.server_cpu}, load generator on CPU {settings.client_cpu}"
                if settings.server_cpu else "none (fewer than 2 CPUs)")
     return {
@@ -43,7 +62,8 @@ def describe(settings, repo, load_before, load_after):
         "mode": "quick (BENCH_QUICK=1: smaller sizes, 1 s windows)" if settings.quick else "full",
         "ours": _commit(repo, settings.source),
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}",
-        "load average (1, 5, 15 min)": f"{load_before} before, {load_after} after",
+        "load average (1, 5, 15 min)": f"{load_before} before, {load_after} after (after counts this run's own two processes)",
+        "other jobs during the run": f"{neighbours:.0%} of the machine's CPU time",
         "pinning": pinning,
         "runs per figure": (f"best of {settings.repeat}" if settings.repeat > 1 else "1"),
         "descriptor limit": str(resource.getrlimit(resource.RLIMIT_NOFILE)[0]),

@@ -10,6 +10,7 @@ OURS_DIR is where our library was built; empty when it did not build.
 import json
 import os
 import sys
+import time
 
 import chart
 import environment
@@ -19,8 +20,8 @@ import runner
 import settings as settings_mod
 from figures import number
 
-# A 1-minute load average above this means neighbours share our two CPUs.
-BUSY_LOAD = 1.0
+# Other jobs above this share of the CPUs during the run make figures noisy.
+BUSY_SHARE = 0.10
 
 
 def _progress(row, server, outcome):
@@ -36,11 +37,11 @@ def _progress(row, server, outcome):
     print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)
 
 
-def _busy_warning(load_before, load_after):
+def _busy_warning(neighbours):
     """What the report says first when neighbours shared the CPUs."""
-    if max(float(load_before.split()[0]), float(load_after.split()[0])) <= BUSY_LOAD:
+    if neighbours <= BUSY_SHARE:
         return ""
-    return ("Measured while other jobs shared the machine (see the load average): throughput and latency "
+    return (f"Measured while other jobs used {neighbours:.0%} of the machine's CPU: throughput and latency "
             "move by tens of percent from run to run; server CPU per request is the steadier figure.")
 
 
@@ -50,13 +51,15 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
     os.makedirs(results_dir, exist_ok=True)
     load_before = environment.load_average()
     print(f"load average before: {load_before}", flush=True)
-    if float(load_before.split()[0]) > BUSY_LOAD:
+    if float(load_before.split()[0]) > 1.0:
         print("  the machine is busy: figures will be noisy (see `uptime`; BENCH_REPEAT=3 keeps the best of 3)")
 
+    started, cpu_start = time.monotonic(), environment.cpu_seconds()
     results = runner.run_all(rows, settings, tools_dir, ours_dir, results_dir, _progress)
+    neighbours = environment.neighbours_share(cpu_start, environment.cpu_seconds(), time.monotonic() - started)
 
     load_after = environment.load_average()
-    env = environment.describe(settings, repo, load_before, load_after)
+    env = environment.describe(settings, repo, load_before, load_after, neighbours)
     with open(os.path.join(results_dir, "results.json"), "w") as f:
         json.dump({"environment": env,
                    "results": {r: {s: vars(o) for s, o in cells.items()} for r, cells in results.items()}},
@@ -65,7 +68,7 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
     subtitle = f"{env['date']}, {env['mode'].split(' ')[0]} run, load average {load_before} before, {load_after} after"
     chart.draw(rows, results, subtitle, os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
     with open(os.path.join(docs, "bench.md"), "w") as f:
-        f.write(report.render(rows, results, env, "bench.png", _busy_warning(load_before, load_after)))
+        f.write(report.render(rows, results, env, "bench.png", _busy_warning(neighbours)))
     print(f"wrote {os.path.join(docs, 'bench.md')} and bench.png; raw results in {results_dir}")
 
 
