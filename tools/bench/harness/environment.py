@@ -9,25 +9,6 @@ import subprocess
 PEER_PACKAGES = ["lua5.2", "lua-socket", "lua-copas", "lua-cqueues", "lua-luv"]
 
 
-def cpu_seconds():
-    """(machine, ours): CPU seconds spent so far in user and system mode by
-    every process, and by this harness with the children it has waited for
-    (every server and load generator). Interrupt time is left out: the
-    kernel does our loopback traffic there and charges it to no process."""
-    with open("/proc/stat") as f:
-        user, nice, system = (int(x) for x in f.readline().split()[1:4])
-    machine = (user + nice + system) / os.sysconf("SC_CLK_TCK")
-    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    ours = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
-    return machine, ours
-
-
-def neighbours_share(start, end, wall_seconds):
-    """How much of the machine other jobs used between two cpu_seconds()."""
-    others = (end[0] - start[0]) - (end[1] - start[1])
-    return max(others, 0.0) / (wall_seconds * (os.cpu_count() or 1))
-
-
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])

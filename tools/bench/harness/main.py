@@ -10,10 +10,10 @@ OURS_DIR is where our library was built; empty when it did not build.
 import json
 import os
 import sys
-import time
 
 import chart
 import environment
+import neighbours as neighbours_mod
 import report
 import rows as row_defs
 import runner
@@ -34,6 +34,8 @@ def _progress(row, server, outcome):
             shown += f"  [CPU busy: server {busy[0]:.0%}, load generator {busy[1]:.0%}]"
     else:
         shown = outcome.text
+    if outcome.values.get("neighbours", 0) > report.DISTURBED:
+        shown += f"  (other jobs used {outcome.values['neighbours']:.0%} of the CPUs)"
     print(f"  {row.key:<9} {server.label:<24} {shown}", flush=True)
 
 
@@ -54,9 +56,9 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
     if float(load_before.split()[0]) > 1.0:
         print("  the machine is busy: figures will be noisy (see `uptime`; BENCH_REPEAT=3 keeps the best of 3)")
 
-    started, cpu_start = time.monotonic(), environment.cpu_seconds()
+    meter = neighbours_mod.Meter()
     results = runner.run_all(rows, settings, tools_dir, ours_dir, results_dir, _progress)
-    neighbours = environment.neighbours_share(cpu_start, environment.cpu_seconds(), time.monotonic() - started)
+    neighbours = meter.share()
 
     load_after = environment.load_average()
     env = environment.describe(settings, repo, load_before, load_after, neighbours)

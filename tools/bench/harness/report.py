@@ -5,6 +5,8 @@ from figures import best_peer, limit_value, number, ratio
 
 # A load generator on the CPU this much of the window was the bottleneck.
 SATURATED = 0.9
+# Other jobs taking this share of the CPUs during a measurement disturb it.
+DISTURBED = 0.10
 
 LEGEND = """\
 How to read the tables: every figure is followed by its ratio to the
@@ -46,7 +48,8 @@ def _cell_values(row, outcome, metric, refs):
     shows_value = outcome.status == "ok" or (metric.key == "errors" and value is not None)
     if not shows_value:
         return [outcome.text if metric is row.metrics[0] else ""] + blank
-    cells = [number(value, metric.digits)]
+    mark = " †" if metric is row.metrics[0] and outcome.values.get("neighbours", 0) > DISTURBED else ""
+    cells = [number(value, metric.digits) + mark]
     if metric.ratios:
         limit, peer = refs[metric.key]
         cells += [ratio(value, limit), ratio(value, peer)]
@@ -72,6 +75,11 @@ def row_table(row, row_results):
                if row_results[s.key].status == "ok" and row_results[s.key].values.get("starved")]
     if starved:
         lines += ["", "Connections that completed no request in the window: " + ", ".join(starved) + "."]
+    disturbed = [f"{s.label} ({row_results[s.key].values['neighbours']:.0%})" for s in servers.CATALOG
+                  if row_results[s.key].values.get("neighbours", 0) > DISTURBED]
+    if disturbed:
+        lines += ["", "† Other jobs used part of the CPUs during the measurement of " + ", ".join(disturbed)
+                  + ": those figures are low by an unknown amount."]
     saturated = [f"{s.label} ({row_results[s.key].values['loadgen_busy']:.0%})" for s in servers.CATALOG
                  if row_results[s.key].status == "ok"
                  and (row_results[s.key].values.get("loadgen_busy") or 0) >= SATURATED]

@@ -5,6 +5,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+import neighbours
 import processes
 import servers
 
@@ -45,6 +46,16 @@ def availability(tools_dir, ours_dir):
 
 
 def run_cell(row, server, settings, tools_dir, ours_dir, log_dir):
+    """Waits for a quiet moment, then measures; notes how much of the CPUs
+    other jobs took meanwhile."""
+    neighbours.wait_for_quiet(settings.quiet_wait)
+    meter = neighbours.Meter()
+    outcome = _measure(row, server, settings, tools_dir, ours_dir, log_dir)
+    outcome.values["neighbours"] = meter.share()
+    return outcome
+
+
+def _measure(row, server, settings, tools_dir, ours_dir, log_dir):
     """Starts `server`, drives it through `row`, stops it."""
     lifetime = row.seconds + 30
     argv = servers.command(server, tools_dir, row.mode, lifetime, row.frame)

@@ -27,6 +27,7 @@ class Settings:
     client_cpu: str
     source: str             # "tree" (working tree) or "head" (last commit)
     repeat: int             # runs per cell; the best one is kept
+    quiet_wait: float       # seconds to wait for other jobs to calm down before a cell
 
 
 def _number(name, default):
@@ -54,4 +55,5 @@ def load():
         client_cpu=os.environ.get("BENCH_CLIENT_CPU", "1" if pin else ""),
         source=os.environ.get("BENCH_SOURCE", "tree"),
         repeat=max(1, _number("BENCH_REPEAT", 1)),
+        quiet_wait=_number("BENCH_QUIET_WAIT", 5.0 if quick else 60.0),
     )
