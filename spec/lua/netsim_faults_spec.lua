@@ -28,6 +28,23 @@ local function exchange(world, a, b, server, client)
   return table.unpack(result, 1, result.n)
 end
 
+-- Collects the numbers that arrive as datagrams on b:9000 until a second
+-- passes without one; returns the array it fills.
+local function receive_numbers(b)
+  local rx = assert(b:socket().udp())
+  assert(rx:bind("10.0.0.2", 9000))
+  local got = {}
+  b:spawn(function()
+    rx:settimeout(1)
+    while true do
+      local data = rx:recv(100)
+      if not data then break end
+      got[#got + 1] = tonumber(data)
+    end
+  end)
+  return got
+end
+
 -- A lossy echo exchange: 50 messages through 30% loss and jitter.
 local function lossy_echo_run(seed)
   local world, a, b = two_hosts(seed, { latency = 0.01, jitter = 0.02, loss = 0.3 })
@@ -278,17 +295,7 @@ describe("netsim #netsim", function()
     it("30% loss really loses datagrams, and the count is the seed's", function()
       local function count_received(seed)
         local world, a, b = two_hosts(seed, { latency = 0.001, loss = 0.3 })
-        local rx = assert(b:socket().udp())
-        assert(rx:bind("10.0.0.2", 9000))
-        local got = {}
-        b:spawn(function()
-          rx:settimeout(1)
-          while true do
-            local data = rx:recv(100)
-            if not data then break end
-            got[#got + 1] = tonumber(data)
-          end
-        end)
+        local got = receive_numbers(b)
         a:spawn(function(socket)
           local tx = socket.udp()
           for i = 1, 1000 do assert(tx:sendto(tostring(i), "10.0.0.2", 9000)) end
@@ -308,17 +315,7 @@ describe("netsim #netsim", function()
 
     it("duplication and reordering show up as such", function()
       local world, a, b = two_hosts(29, { latency = 0.01, duplicate = 0.2, reorder = 0.3 })
-      local rx = assert(b:socket().udp())
-      assert(rx:bind("10.0.0.2", 9000))
-      local got = {}
-      b:spawn(function()
-        rx:settimeout(1)
-        while true do
-          local data = rx:recv(100)
-          if not data then break end
-          got[#got + 1] = tonumber(data)
-        end
-      end)
+      local got = receive_numbers(b)
       a:spawn(function(socket)
         local tx = socket.udp()
         for i = 1, 200 do
