@@ -31,8 +31,13 @@ source=${BENCH_SOURCE:-tree}
 src=$repo
 if [ "$source" = head ]; then
   src=$out/head-src
-  rm -rf "$src" && mkdir -p "$src"
-  git archive HEAD | tar -x -C "$src"
+  head=$(git rev-parse HEAD)
+  # A fresh copy only when HEAD moved: every file of a copy is new to make.
+  if [ "$(cat "$src/.commit" 2>/dev/null)" != "$head" ]; then
+    rm -rf "$src" && mkdir -p "$src"
+    git archive HEAD | tar -x -C "$src"
+    echo "$head" >"$src/.commit"
+  fi
 fi
 ours=$out/ours-$source
 if ! { cmake -S "$src" -B "$ours" -DLSOCK_TESTS=OFF >"$out/ours-build.log" 2>&1 &&

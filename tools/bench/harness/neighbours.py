@@ -34,7 +34,10 @@ class Meter:
 
 def wait_for_quiet(max_seconds, threshold=0.10, sample=0.5):
     """Waits, at most max_seconds, until others use under `threshold` of the
-    CPUs over one sample. Returns their share in the last sample."""
+    CPUs over one sample. Returns their share in the last sample (None when
+    max_seconds is 0: no waiting, no sampling)."""
+    if max_seconds <= 0:
+        return None
     deadline = time.monotonic() + max_seconds
     while True:
         meter = Meter()

@@ -55,5 +55,5 @@ def load():
         client_cpu=os.environ.get("BENCH_CLIENT_CPU", "1" if pin else ""),
         source=os.environ.get("BENCH_SOURCE", "tree"),
         repeat=max(1, _number("BENCH_REPEAT", 1)),
-        quiet_wait=_number("BENCH_QUIET_WAIT", 5.0 if quick else 60.0),
+        quiet_wait=_number("BENCH_QUIET_WAIT", 0.0 if quick else 60.0),
     )
