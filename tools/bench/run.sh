@@ -5,7 +5,8 @@
 # and writes docs/bench.md and docs/bench.png.
 #
 #   bash tools/bench/run.sh                 # full run, several minutes
-#   BENCH_QUICK=1 bash tools/bench/run.sh   # smaller sizes, under 2 minutes
+#   BENCH_QUICK=1 bash tools/bench/run.sh   # smaller sizes, under 2 minutes,
+#                                           # report in build-bench/results/
 #
 # See tools/bench/README.md for the variables that change sizes and CPUs.
 set -euo pipefail

@@ -66,12 +66,15 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
         json.dump({"environment": env,
                    "results": {r: {s: vars(o) for s, o in cells.items()} for r, cells in results.items()}},
                   f, indent=1)
-    docs = os.path.join(repo, "docs")
+    # Quick runs are for trying things out: they leave the published
+    # figures in docs/ alone.
+    docs = results_dir if settings.quick else os.path.join(repo, "docs")
     subtitle = f"{env['date']}, {env['mode'].split(' ')[0]} run, load average {load_before} before, {load_after} after"
     chart.draw(rows, results, subtitle, os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
     with open(os.path.join(docs, "bench.md"), "w") as f:
         f.write(report.render(rows, results, env, "bench.png", _busy_warning(neighbours)))
-    print(f"wrote {os.path.join(docs, 'bench.md')} and bench.png; raw results in {results_dir}")
+    print(f"wrote {os.path.join(docs, 'bench.md')} and {os.path.join(docs, 'bench.png')}; "
+          f"raw results in {results_dir}")
 
 
 if __name__ == "__main__":
