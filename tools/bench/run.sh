@@ -4,7 +4,7 @@
 # C++ limit server and our library, runs every row against every server,
 # and writes docs/bench.md and docs/bench.png.
 #
-#   bash tools/bench/run.sh                 # full run, several minutes
+#   bash tools/bench/run.sh                 # full run, about 6 minutes
 #   BENCH_QUICK=1 bash tools/bench/run.sh   # smaller sizes, under 2 minutes,
 #                                           # report in build-bench/results/
 #
