@@ -30,6 +30,17 @@ int wait_or_time_out(lua_State* L, StreamSocket& socket, unsigned events, int de
     return kWouldBlock;
 }
 
+// For a step that did not finish: true when the call should wait (`wait` is
+// filled); otherwise *error is what to report, the step's own error or, for
+// a step still blocked at the deadline, the timeout.
+bool should_wait(lua_State* L, StreamSocket& socket, const Step& step, int deadline_slot, Wait* wait, int* error) {
+    *error = step.error;
+    if (!step.is_blocked()) return false;
+    if (wait_or_time_out(L, socket, step.events, deadline_slot, wait) == kWouldBlock) return true;
+    *error = kErrorTimeout;
+    return false;
+}
+
 // Hands out everything buffered as the `partial` of a failed read, so no
 // byte that arrived is lost to the caller.
 int push_read_failure(lua_State* L, StreamSocket& socket, int error) {
@@ -134,11 +145,8 @@ int attempt_write(lua_State* L, Wait* wait) {
         lua_pushinteger(L, lua_Integer(sent));
         return 1;
     }
-    int error = step.error;
-    if (step.is_blocked()) {
-        if (wait_or_time_out(L, socket, step.events, 4, wait) == kWouldBlock) return kWouldBlock;
-        error = kErrorTimeout;
-    }
+    int error = 0;
+    if (should_wait(L, socket, step, 4, wait, &error)) return kWouldBlock;
     push_failure(L, socket.os(), error);
     lua_pushinteger(L, lua_Integer(sent));
     return 3;
@@ -169,11 +177,8 @@ int attempt_read(lua_State* L, Wait* wait) {
         socket.buffer().consume(size);
         return 1;
     }
-    int error = step.error;
-    if (step.is_blocked()) {
-        if (wait_or_time_out(L, socket, step.events, 3, wait) == kWouldBlock) return kWouldBlock;
-        error = kErrorTimeout;
-    }
+    int error = 0;
+    if (should_wait(L, socket, step, 3, wait, &error)) return kWouldBlock;
     return push_read_failure(L, socket, error);
 }
 const AttemptRef kRead{attempt_read};
@@ -199,11 +204,8 @@ int attempt_readany(lua_State* L, Wait* wait) {
         socket.buffer().consume(size);
         return 1;
     }
-    int error = step.error;
-    if (step.is_blocked()) {
-        if (wait_or_time_out(L, socket, step.events, 3, wait) == kWouldBlock) return kWouldBlock;
-        error = kErrorTimeout;
-    }
+    int error = 0;
+    if (should_wait(L, socket, step, 3, wait, &error)) return kWouldBlock;
     return push_failure(L, socket.os(), error);
 }
 const AttemptRef kReadAny{attempt_readany};
@@ -251,11 +253,8 @@ int attempt_readuntil(lua_State* L, Wait* wait) {
     if (step.is_done()) return push_line(L, state, found);
     lua_pushinteger(L, lua_Integer(scan_from));
     lua_replace(L, 1);
-    int error = step.error;
-    if (step.is_blocked()) {
-        if (wait_or_time_out(L, socket, step.events, 2, wait) == kWouldBlock) return kWouldBlock;
-        error = kErrorTimeout;
-    }
+    int error = 0;
+    if (should_wait(L, socket, step, 2, wait, &error)) return kWouldBlock;
     return push_read_failure(L, socket, error);
 }
 const AttemptRef kReadUntil{attempt_readuntil};
