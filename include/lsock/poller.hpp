@@ -33,8 +33,11 @@ enum class Trigger {
     // `unwatch`; reported when the descriptor becomes ready (new data, new
     // room), not again while it stays ready. The caller must try its
     // operation before waiting: readiness it had before the last try is not
-    // reported again. No system call per wait. ENOTSUP where the poller
-    // cannot do it (the caller falls back to OneShot).
+    // reported again. The peer's end of stream (FIN) is reported as kHangup
+    // with kReadable, so a caller that knows a short read drained the
+    // socket can tell "no more data" from "end of stream" without trying.
+    // No system call per wait. ENOTSUP where the poller cannot do it (the
+    // caller falls back to OneShot).
     Edge,
 };
 

@@ -109,7 +109,7 @@ int EpollPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigge
     if (fd < 0) return EBADF;
     epoll_event event{};
     if (trigger == Trigger::Edge) {
-        event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+        event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     } else {
         event.events = (events & kReadable ? EPOLLIN : 0u) | (events & kWritable ? EPOLLOUT : 0u) |
                        (trigger == Trigger::OneShot ? EPOLLONESHOT : 0u);

@@ -248,6 +248,58 @@ TEST_CASE("an edge-triggered watch is registered once and never re-armed", "[sch
     CHECK(f.poller->unwatches == std::vector<lsock::Fd>{5});
 }
 
+TEST_CASE("may_be_ready: only an edge watch can say a try would find nothing", "[scheduler]") {
+    Fixture f;
+    // Not watched yet, or watched one-shot: the scheduler cannot know.
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+}
+
+TEST_CASE("may_be_ready: edges nobody was woken for are kept until the next wait", "[scheduler]") {
+    Fixture f;
+    f.poller->edge = true;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    // Thread 1 tried and waits: nothing came since.
+    CHECK_FALSE(f.scheduler.may_be_ready(5, kReadable));
+    // The edge went to thread 1, whose retry reads: it is not left over.
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK_FALSE(f.scheduler.may_be_ready(5, kReadable));
+    // New data while nobody waits: the next recv must ask the kernel.
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn().empty());
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+    CHECK_FALSE(f.scheduler.may_be_ready(5, kWritable));
+    // Waiting again says that try was made.
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    CHECK_FALSE(f.scheduler.may_be_ready(5, kReadable));
+    // Room to write that a reader was woken for is still news to a writer.
+    f.poller->fire(5, kReadable | kWritable);
+    CHECK(f.turn() == Threads{1});
+    CHECK_FALSE(f.scheduler.may_be_ready(5, kReadable));
+    CHECK(f.scheduler.may_be_ready(5, kWritable));
+}
+
+TEST_CASE("may_be_ready: a hang-up (the peer's FIN) is never used up", "[scheduler]") {
+    Fixture f;
+    f.poller->edge = true;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    // Data and the FIN in one edge: the reader's short read takes the data,
+    // and the end of stream must still be found by the next recv.
+    f.poller->fire(5, kReadable | kHangup);
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+    // A closed descriptor's record goes with it.
+    f.scheduler.forget_fd(5);
+    CHECK(f.turn() == Threads{1});
+    CHECK(f.scheduler.may_be_ready(5, kReadable));
+}
+
 TEST_CASE("a poller without edges gets one-shot watches", "[scheduler]") {
     Fixture f;  // the scripted poller answers Edge with ENOTSUP
     REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);

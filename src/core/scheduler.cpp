@@ -66,10 +66,7 @@ Fd Scheduler::poller_handle(int* error) {
 int Scheduler::arm(Fd fd, Watch& watch) {
     if (watch.edge) return 0;  // registered for everything, for good
     unsigned wanted = 0;
-    for (ThreadId waiter : watch.waiters) {
-        auto found = waits_.find(waiter);
-        if (found != waits_.end()) wanted |= found->second.events;
-    }
+    for (const Waiter& waiter : watch.waiters) wanted |= waiter.wait->events;
     // An armed one-shot watch that covers everyone already reports what
     // they need; asking again would only cost a system call.
     if (wanted == 0 || (watch.armed & wanted) == wanted) return 0;
@@ -110,9 +107,12 @@ int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline)
         Watch& watch = inserted.first->second;
         if (inserted.second) watch.tag = make_tag(fd, next_generation_++);
         Wait& wait = begin_wait(thread);
-        watch.waiters.push_back(thread);
+        watch.waiters.push_back(Waiter{thread, &wait});
         wait.fd = fd;
         wait.events = events;
+        // The caller tried (or knows a try would find nothing): what was
+        // reported for these events before is used up.
+        watch.unclaimed &= ~events | kHangup | kFailed;
         if (int error = arm(fd, watch)) {
             cancel(thread);
             return error;
@@ -145,8 +145,10 @@ void Scheduler::detach(ThreadId thread, Wait& wait) {
     if (wait.fd != kNoFd) {
         auto found = watches_.find(wait.fd);
         if (found != watches_.end()) {
-            std::vector<ThreadId>& waiters = found->second.waiters;
-            waiters.erase(std::remove(waiters.begin(), waiters.end(), thread), waiters.end());
+            std::vector<Waiter>& waiters = found->second.waiters;
+            waiters.erase(std::remove_if(waiters.begin(), waiters.end(),
+                                         [thread](const Waiter& waiter) { return waiter.thread == thread; }),
+                          waiters.end());
         }
         wait.fd = kNoFd;
     }
@@ -165,16 +167,15 @@ void Scheduler::cancel(ThreadId thread) {
     waits_.erase(found);
 }
 
-void Scheduler::make_ready(ThreadId thread) {
-    auto found = waits_.find(thread);
-    if (found == waits_.end() || !found->second.active || found->second.ready) return;
-    detach(thread, found->second);
-    found->second.ready = true;
+void Scheduler::make_ready(ThreadId thread, Wait& wait) {
+    if (!wait.active || wait.ready) return;
+    detach(thread, wait);
+    wait.ready = true;
     try {
         ready_.push_back(thread);
     } catch (const std::bad_alloc&) {
         // Cannot queue it: better to let it wait again than to lose it.
-        found->second.ready = false;
+        wait.ready = false;
     }
 }
 
@@ -187,13 +188,11 @@ void Scheduler::forget_fd(Fd fd) {
 }
 
 void Scheduler::wake_all(Watch& watch) {
-    std::vector<ThreadId> waiters;
+    std::vector<Waiter> waiters;
     waiters.swap(watch.waiters);
-    for (ThreadId waiter : waiters) {
-        auto found = waits_.find(waiter);
-        if (found == waits_.end()) continue;
-        found->second.fd = kNoFd;  // already off the list
-        make_ready(waiter);
+    for (const Waiter& waiter : waiters) {
+        waiter.wait->fd = kNoFd;  // already off the list
+        make_ready(waiter.thread, *waiter.wait);
     }
 }
 
@@ -202,23 +201,25 @@ void Scheduler::dispatch(const PollerEvent& event) {
     if (found == watches_.end() || found->second.tag != event.tag) return;  // stale
     Watch& watch = found->second;
     if (!watch.edge) watch.armed = 0;  // one-shot: the poller disarmed it
-    std::vector<ThreadId>& waiters = watch.waiters;
-    if (waiters.empty()) return;  // an edge nobody waits for: the next try sees it
+    std::vector<Waiter>& waiters = watch.waiters;
     // A dead socket wakes everyone: their retry reports the error.
     unsigned always = kHangup | kFailed;
+    unsigned claimed = 0;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < waiters.size(); ++i) {
-        ThreadId waiter = waiters[i];
-        auto wait = waits_.find(waiter);
-        if (wait == waits_.end()) continue;
-        if (event.events & (wait->second.events | always)) {
-            wait->second.fd = kNoFd;  // taken off the list here, not by detach
-            make_ready(waiter);
+        Waiter waiter = waiters[i];
+        if (event.events & (waiter.wait->events | always)) {
+            claimed |= waiter.wait->events;
+            waiter.wait->fd = kNoFd;  // taken off the list here, not by detach
+            make_ready(waiter.thread, *waiter.wait);
         } else {
             waiters[kept++] = waiter;
         }
     }
     waiters.resize(kept);
+    // An edge nobody was woken for: the next try sees it, and may_be_ready
+    // says so to a caller that would skip that try.
+    if (watch.edge) watch.unclaimed |= event.events & (~claimed | always);
     // Could not re-arm for the others: wake them, their retry waits again
     // (and reports the error if it persists) instead of hanging.
     if (!waiters.empty() && arm(found->first, watch) != 0) wake_all(watch);
@@ -240,8 +241,9 @@ int Scheduler::collect(double until) {
         TimerHeap::Key thread = 0;
         while (timers_.pop_due(now, &thread)) {
             auto found = waits_.find(thread);
-            if (found != waits_.end()) found->second.timed = false;  // popped already
-            make_ready(thread);
+            if (found == waits_.end()) continue;
+            found->second.timed = false;  // popped already
+            make_ready(thread, found->second);
         }
         return 0;
     } catch (const std::bad_alloc&) {

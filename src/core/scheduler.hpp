@@ -70,6 +70,18 @@ public:
     // socket closed) and the poller forgets it.
     void forget_fd(Fd fd);
 
+    // False when a try for `events` on `fd` would surely find nothing: the
+    // caller's last try came up short (a short read drained the socket), the
+    // watch is edge-triggered, and no edge for `events` (nor a hang-up or an
+    // error) came since that nobody was woken for. The caller may then wait
+    // without trying first, which saves the system call that would only
+    // say "would block". True whenever the scheduler cannot know.
+    bool may_be_ready(Fd fd, unsigned events) const {
+        auto found = watches_.find(fd);
+        if (found == watches_.end() || !found->second.edge) return true;
+        return (found->second.unclaimed & (events | kHangup | kFailed)) != 0;
+    }
+
     bool waiting(ThreadId thread) const {
         auto found = waits_.find(thread);
         return found != waits_.end() && found->second.active;
@@ -102,16 +114,26 @@ private:
         bool ready = false;  // queued in ready_
         bool timed = false;  // has a timer in timers_
     };
+    // A thread on a watch's list. `wait` points into waits_ (whose nodes do
+    // not move): detach takes the waiter off the list before its record goes.
+    struct Waiter {
+        ThreadId thread;
+        Wait* wait;
+    };
     struct Watch {
-        std::vector<ThreadId> waiters;
+        std::vector<Waiter> waiters;
         std::uint64_t tag = 0;
-        unsigned armed = 0;  // what the poller was last asked for
-        bool edge = false;   // registered edge-triggered: stays armed
+        unsigned armed = 0;      // what the poller was last asked for
+        bool edge = false;       // registered edge-triggered: stays armed
+        // Edge watches: what the poller reported that no waiter was woken
+        // for since the last wait on this descriptor (may_be_ready). Hang-ups
+        // and errors stay: they do not go away.
+        unsigned unclaimed = 0;
     };
 
     int open_poller();
     void detach(ThreadId thread, Wait& wait);
-    void make_ready(ThreadId thread);
+    void make_ready(ThreadId thread, Wait& wait);
     void wake_all(Watch& watch);
     void dispatch(const PollerEvent& event);
     int arm(Fd fd, Watch& watch);

@@ -126,6 +126,7 @@ Step StreamSocket::read_any() {
 }
 
 Step StreamSocket::receive(char* out, std::size_t capacity, std::size_t* received) {
+    receive_drained_ = false;
     if (!buffer_.empty()) {
         std::size_t size = buffer_.size() < capacity ? buffer_.size() : capacity;
         std::memcpy(out, buffer_.data(), size);
@@ -149,6 +150,7 @@ Step StreamSocket::receive(char* out, std::size_t capacity, std::size_t* receive
             return Step::failed(kErrorClosed);
         }
         *received = r.bytes;
+        receive_drained_ = r.bytes < capacity;
         return Step::done();
     }
 }

@@ -41,6 +41,9 @@ public:
     // from the Os, no copy through the buffer): the `sock` module's recv.
     // Failed(kErrorClosed) at end of stream.
     Step receive(char* out, std::size_t capacity, std::size_t* received);
+    // The last `receive` asked the Os and got less than it asked for: the
+    // kernel had nothing more at that moment (a stream socket's short read).
+    bool receive_drained() const { return receive_drained_; }
     // Done once `pattern` is in the buffer; *found is its position.
     // *scan_from carries the search position across waits (start it at 0).
     Step read_until(std::string_view pattern, std::size_t* scan_from, std::size_t* found);
@@ -54,6 +57,7 @@ private:
     bool retry_connect_ = false;  // the peer's backlog was full: connect again later
     bool end_of_stream_ = false;
     int receive_error_ = 0;  // a reset seen while filling, reported after buffered bytes
+    bool receive_drained_ = false;
 };
 
 }  // namespace lsock
