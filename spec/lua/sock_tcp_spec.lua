@@ -269,6 +269,86 @@ describe("connect, accept, send, recv", function()
   end))
 end)
 
+-- After a short read, recv may wait without asking the kernel (nothing was
+-- left); these make sure it still sees what comes after that read. A recv
+-- that missed it would only go on at its deadline (a timer wake retries),
+-- so each also checks that it went on long before that.
+describe("recv after a short read", function()
+
+  -- recv that must answer long before its 5 s deadline.
+  local function recv_soon(sock, c, buf, what)
+    local asked = sock.clock()
+    local n, err = c:recv(buf, nil, asked + 5)
+    assert.is_true(sock.clock() - asked < 2, what .. " was only seen at the deadline")
+    return n, err
+  end
+
+  it("still finds the FIN that came in the same wakeup as the last data", support.test(function(sock)
+    local l, port = support.listener(sock)
+    local got, first_err, second_err
+    sock.newthread(function()
+      local c = assert(l:accept())
+      local buf = sock.buffer(1024)
+      local deadline = sock.clock() + 5
+      -- This recv waits: the client has sent nothing yet.
+      local n, err = c:recv(buf, nil, deadline)
+      got, first_err = n and buf:tostring(n), err
+      local again, err2 = recv_soon(sock, c, buf, "the FIN")
+      assert.is_nil(again)
+      second_err = err2
+      c:close()
+      l:close()
+    end)
+    sock.newthread(function()
+      local c = assert(sock.tcp())
+      assert(c:connect(net.host, port))
+      sock.sleep(0.05)
+      -- The data and the FIN go out together, before the server runs.
+      assert.equal(3, c:send("abc"))
+      c:close()
+    end)
+    support.run(sock)
+    assert.equal("abc", got)
+    assert.is_nil(first_err)
+    assert.equal("closed", second_err)
+  end))
+
+  it("still finds data that came while the thread was busy elsewhere", support.test(function(sock)
+    local l, port = support.listener(sock)
+    local got = {}
+    sock.newthread(function()
+      local c = assert(l:accept())
+      local buf = sock.buffer(1024)
+      local deadline = sock.clock() + 5
+      -- This recv waits (the client sends after a pause), so the socket
+      -- is watched when the second piece arrives during the sleep below.
+      local n, err = c:recv(buf, nil, deadline)
+      assert(n, err)
+      got[1] = buf:tostring(n)
+      sock.sleep(0.1)
+      n, err = recv_soon(sock, c, buf, "the data")
+      assert(n, err)
+      got[2] = buf:tostring(n)
+      assert.equal(2, c:send("ok"))
+      c:close()
+      l:close()
+    end)
+    sock.newthread(function()
+      local c = assert(sock.tcp())
+      assert(c:connect(net.host, port))
+      sock.sleep(0.05)
+      assert.equal(5, c:send("first"))
+      sock.sleep(0.05)
+      assert.equal(6, c:send("second"))
+      local reply = support.read_all(sock, c, nil, sock.clock() + 5)
+      assert.equal("ok", reply)
+      c:close()
+    end)
+    support.run(sock)
+    assert.same({"first", "second"}, got)
+  end))
+end)
+
 describe("run-time failures", function()
 
   it("connect to a closed port is connection_refused, with the OS code", support.test(function(sock)

@@ -16,6 +16,7 @@ namespace {
 const char wait_mark = 0;
 
 Scheduler::ThreadId id_of(lua_State* thread) { return Scheduler::ThreadId(reinterpret_cast<std::uintptr_t>(thread)); }
+lua_State* thread_of(Scheduler::ThreadId id) { return reinterpret_cast<lua_State*>(std::uintptr_t(id)); }
 
 int loop_gc(lua_State* L) {
     auto* loop = static_cast<LoopObject*>(lua_touserdata(L, 1));
@@ -232,22 +233,20 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
 int resume_ready(lua_State* L, int loop_index) {
     loop_index = lua_absindex(L, loop_index);
     LoopObject* loop = loop_at(L, loop_index);
-    push_loop_field(L, loop_index, kFieldThreads);
-    int threads = lua_gettop(L);
     int resumed = 0;
     Scheduler::ThreadId id = 0;
     while (loop->scheduler && loop->scheduler->pop_ready(&id)) {
-        lua_rawgetp(L, threads, reinterpret_cast<void*>(std::uintptr_t(id)));
-        lua_State* co = lua_tothread(L, -1);
+        // The scheduler only knows threads the threads table anchors: a
+        // thread leaves it in release_thread, which cancels its wait first.
+        // So the id is a live coroutine, no lookup needed.
+        lua_State* co = thread_of(id);
         // Only a suspended thread can go on (not one that is running or
         // that resumed the code that is running now).
-        if (co && lua_status(co) == LUA_YIELD) {
+        if (lua_status(co) == LUA_YIELD) {
             resume_thread(L, loop_index, co, 0);
             ++resumed;
         }
-        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     return resumed;
 }
 

@@ -205,9 +205,9 @@ int sock_new(lua_State* L) {
         return push_error(L, os, error);
     }
     if (K == kTcp) {
-        new (memory) TcpSock{StreamSocket(os, family, fd), protocol};
+        new (memory) TcpSock{StreamSocket(os, family, fd), protocol, loop};
     } else {
-        new (memory) DatagramSock{DatagramSocket(os, type, family, fd), protocol};
+        new (memory) DatagramSock{DatagramSocket(os, type, family, fd), protocol, loop};
     }
     luaL_setmetatable(L, K == kTcp ? kTcpMeta : K == kUdp ? kUdpMeta : kRawMeta);
     lua_getuservalue(L, lua_upvalueindex(1));
@@ -327,8 +327,8 @@ void push_tcp_slot(lua_State* L) { lua_newuserdata(L, sizeof(TcpSock)); }
 
 void adopt_into_slot(lua_State* L, int index, int listener_index, Family family, Fd accepted, int protocol) {
     index = lua_absindex(L, index);
-    Os& os = tcp_at(L, listener_index)->socket.os();
-    new (lua_touserdata(L, index)) TcpSock{StreamSocket(os, family, accepted), protocol};
+    TcpSock* listener = tcp_at(L, listener_index);
+    new (lua_touserdata(L, index)) TcpSock{StreamSocket(listener->socket.os(), family, accepted), protocol, listener->loop};
     luaL_getmetatable(L, kTcpMeta);  // registered already: no allocation
     lua_setmetatable(L, index);
     lua_getuservalue(L, listener_index);

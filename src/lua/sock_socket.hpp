@@ -15,13 +15,21 @@ constexpr const char* kTcpMeta = "lsock.sock.tcp";
 constexpr const char* kUdpMeta = "lsock.sock.udp";
 constexpr const char* kRawMeta = "lsock.sock.raw";
 
+// Each socket keeps a pointer to its loop, which its uservalue keeps alive:
+// the hot paths need no Lua lookup to find it.
 struct TcpSock {
     StreamSocket socket;
     int protocol;
+    LoopObject* loop;
+    // The last recv came back short: the kernel had no more. Until the next
+    // wait, the scheduler can tell whether a retry would find anything
+    // (Scheduler::may_be_ready), so recv need not ask the kernel in vain.
+    bool read_drained = false;
 };
 struct DatagramSock {
     DatagramSocket socket;  // a UDP or a raw socket
     int protocol;
+    LoopObject* loop;
 };
 
 // Any sock socket, or a raised argument error.
@@ -46,6 +54,10 @@ int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, unsigned 
 // Raises the "inside a sock thread" error unless L runs in a thread of the
 // socket's loop; pushes nothing.
 void check_socket_thread(lua_State* L, int socket_index, const char* function);
+// The same, without a lookup when L is the thread `loop` is resuming.
+inline void check_socket_thread(lua_State* L, const LoopObject* loop, int socket_index, const char* function) {
+    if (L != loop->current) check_socket_thread(L, socket_index, function);
+}
 
 // Memory for an accepted socket, allocated before the accept so that no
 // descriptor is ever held while Lua might fail to allocate.

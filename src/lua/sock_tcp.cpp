@@ -75,7 +75,7 @@ int tcp_listen(lua_State* L) {
 int attempt_connect(lua_State* L, Wait* wait) {
     StreamSocket& socket = tcp_at(L, 1)->socket;
     const AiObject* ai = ai_at(L, 2);
-    LoopObject* loop = loop_of(L, 1);
+    LoopObject* loop = tcp_at(L, 1)->loop;
     for (;;) {
         if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
         std::size_t n = std::size_t(lua_tointeger(L, 3));
@@ -100,7 +100,7 @@ const AttemptRef kConnect{guarded_attempt<attempt_connect>};
 // tcp:connect(addr | host,port, [expires])
 int tcp_connect(lua_State* L) {
     TcpSock* tcp = check_tcp(L, 1);
-    check_socket_thread(L, 1, "tcp:connect");
+    check_socket_thread(L, tcp->loop, 1, "tcp:connect");
     StreamSocket& socket = tcp->socket;
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
     int top = lua_gettop(L);
@@ -123,7 +123,7 @@ int attempt_accept(lua_State* L, Wait* wait) {
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
     Fd accepted = kNoFd;
     Step step = socket.accept(&accepted, &static_cast<SaObject*>(lua_touserdata(L, 4))->address);
-    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 2), wait);
+    if (step.is_blocked()) return wait_or_expire(L, tcp->loop, socket, step.events, deadline_at(L, 2), wait);
     if (step.is_failed()) return push_error(L, socket.os(), step.error);
     socket.os().local_address(accepted, &static_cast<SaObject*>(lua_touserdata(L, 5))->address);
     adopt_into_slot(L, 3, 1, socket.family(), accepted, tcp->protocol);
@@ -136,8 +136,9 @@ const AttemptRef kAccept{guarded_attempt<attempt_accept>};
 
 // tcp:accept([expires]) -> ctcp, remote_sa, local_sa
 int tcp_accept(lua_State* L) {
-    StreamSocket& socket = check_tcp(L, 1)->socket;
-    check_socket_thread(L, 1, "tcp:accept");
+    TcpSock* tcp = check_tcp(L, 1);
+    check_socket_thread(L, tcp->loop, 1, "tcp:accept");
+    StreamSocket& socket = tcp->socket;
     double deadline = check_expires(L, 2);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
     lua_settop(L, 1);
@@ -151,7 +152,8 @@ int tcp_accept(lua_State* L) {
 
 // send: [1] socket [2] data [3] size [4] sent so far [5] deadline
 int attempt_send(lua_State* L, Wait* wait) {
-    StreamSocket& socket = tcp_at(L, 1)->socket;
+    TcpSock* tcp = tcp_at(L, 1);
+    StreamSocket& socket = tcp->socket;
     std::size_t size = std::size_t(lua_tointeger(L, 3));
     std::size_t sent = std::size_t(lua_tointeger(L, 4));
     Step step = socket.send(bytes_at(L, 2), size, &sent);
@@ -161,22 +163,32 @@ int attempt_send(lua_State* L, Wait* wait) {
         lua_pushinteger(L, lua_Integer(size));
         return 1;
     }
-    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
+    if (step.is_blocked()) return wait_or_expire(L, tcp->loop, socket, step.events, deadline_at(L, 5), wait);
     return push_error(L, socket.os(), step.error);
 }
 const AttemptRef kSend{guarded_attempt<attempt_send>};
 
 // tcp:send(s | buf, [maxlen], [expires]) -> len (all of it)
 int tcp_send(lua_State* L) {
-    StreamSocket& socket = check_tcp_fast(L, 1)->socket;
-    check_socket_thread(L, 1, "tcp:send");
+    TcpSock* tcp = check_tcp_fast(L, 1);
+    check_socket_thread(L, tcp->loop, 1, "tcp:send");
+    StreamSocket& socket = tcp->socket;
     std::size_t size = 0;
-    check_bytes(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
+    const char* data = check_bytes(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    // The usual case first: the kernel takes it all at once, and none of
+    // the slots a wait needs are laid out.
+    std::size_t sent = 0;
+    Step step = socket.send(data, size, &sent);
+    if (step.is_done()) {
+        lua_pushinteger(L, lua_Integer(size));
+        return 1;
+    }
+    if (step.is_failed()) return push_error(L, socket.os(), step.error);
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
-    lua_pushinteger(L, 0);
+    lua_pushinteger(L, lua_Integer(sent));
     push_deadline(L, deadline);
     push_socket_loop(L, 1);
     return run_in_thread(L, -1, kSend);
@@ -184,26 +196,52 @@ int tcp_send(lua_State* L) {
 
 // recv: [1] socket [2] buffer [3] size [4] deadline
 int attempt_recv(lua_State* L, Wait* wait) {
-    StreamSocket& socket = tcp_at(L, 1)->socket;
+    TcpSock* tcp = tcp_at(L, 1);
+    StreamSocket& socket = tcp->socket;
+    std::size_t size = std::size_t(lua_tointeger(L, 3));
+    if (tcp->read_drained) {
+        // Only the first try of a call may skip: the one after the wait
+        // below asks the kernel.
+        tcp->read_drained = false;
+        LoopObject* loop = tcp->loop;
+        if (loop->scheduler && !loop->scheduler->may_be_ready(socket.fd(), kReadable)) {
+            return wait_or_expire(L, loop, socket, kReadable, deadline_at(L, 4), wait);
+        }
+    }
     std::size_t received = 0;
-    Step step = socket.receive(space_at(L, 2), std::size_t(lua_tointeger(L, 3)), &received);
+    Step step = socket.receive(space_at(L, 2), size, &received);
     if (step.is_done()) {
+        tcp->read_drained = socket.receive_drained();
         lua_pushinteger(L, lua_Integer(received));
         return 1;
     }
-    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
+    if (step.is_blocked()) return wait_or_expire(L, tcp->loop, socket, step.events, deadline_at(L, 4), wait);
     return push_error(L, socket.os(), step.error);
 }
 const AttemptRef kRecv{guarded_attempt<attempt_recv>};
 
 // tcp:recv(buf, [maxlen], [expires]) -> len > 0, or nil, "closed" at the peer's FIN
 int tcp_recv(lua_State* L) {
-    StreamSocket& socket = check_tcp_fast(L, 1)->socket;
-    check_socket_thread(L, 1, "tcp:recv");
+    TcpSock* tcp = check_tcp_fast(L, 1);
+    check_socket_thread(L, tcp->loop, 1, "tcp:recv");
+    StreamSocket& socket = tcp->socket;
     std::size_t size = 0;
-    check_space(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
+    char* space = check_space(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    // Data that is already there needs none of the slots a wait needs.
+    // After a short read the try is attempt_recv's to skip or make.
+    if (!tcp->read_drained) {
+        std::size_t received = 0;
+        Step step = socket.receive(space, size, &received);
+        if (step.is_done()) {
+            tcp->read_drained = socket.receive_drained();
+            lua_pushinteger(L, lua_Integer(received));
+            return 1;
+        }
+        if (step.is_failed()) return push_error(L, socket.os(), step.error);
+        tcp->read_drained = true;  // "would block": the attempt waits without asking again
+    }
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
     push_deadline(L, deadline);

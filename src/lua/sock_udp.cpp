@@ -44,7 +44,7 @@ int attempt_send(lua_State* L, Wait* wait) {
         lua_pushinteger(L, lua_Integer(size));
         return 1;
     }
-    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 5), wait);
+    if (step.is_blocked()) return wait_or_expire(L, datagram_at(L, 1)->loop, socket, step.events, deadline_at(L, 5), wait);
     return push_error(L, socket.os(), step.error);
 }
 const AttemptRef kSend{guarded_attempt<attempt_send>};
@@ -55,7 +55,7 @@ const AttemptRef kSend{guarded_attempt<attempt_send>};
 // stands for "no address" and a number is already `expires`.
 int datagram_send(lua_State* L) {
     DatagramSock* datagram = check_datagram(L, 1);
-    check_socket_thread(L, 1, "send");
+    check_socket_thread(L, datagram->loop, 1, "send");
     int top = lua_gettop(L);
     int length_arg = 0;
     int address_arg = 3;
@@ -101,15 +101,16 @@ int attempt_recv(lua_State* L, Wait* wait) {
         lua_pushvalue(L, 5);
         return 2;
     }
-    if (step.is_blocked()) return wait_or_expire(L, loop_of(L, 1), socket, step.events, deadline_at(L, 4), wait);
+    if (step.is_blocked()) return wait_or_expire(L, datagram_at(L, 1)->loop, socket, step.events, deadline_at(L, 4), wait);
     return push_error(L, socket.os(), step.error);
 }
 const AttemptRef kRecv{guarded_attempt<attempt_recv>};
 
 // udp:recv(buf, [maxlen], [expires]) -> len, sa (one datagram, cut to maxlen)
 int datagram_recv(lua_State* L) {
-    DatagramSocket& socket = check_datagram(L, 1)->socket;
-    check_socket_thread(L, 1, "recv");
+    DatagramSock* datagram = check_datagram(L, 1);
+    check_socket_thread(L, datagram->loop, 1, "recv");
+    DatagramSocket& socket = datagram->socket;
     std::size_t size = 0;
     check_space(L, 2, 3, &size);
     double deadline = check_expires(L, 4);
