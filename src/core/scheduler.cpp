@@ -46,8 +46,8 @@ int Scheduler::use_poller(Fd shared) {
     std::unique_ptr<Poller> poller;
     if (int error = os_->open_poller(shared, &poller)) return error;
     // What the old poller watches is its own business: let go of all of it.
-    if (poller_) {
-        for (const auto& entry : watches_) poller_->unwatch(entry.first);
+    for (std::size_t fd = 0; fd < watches_.size(); ++fd) {
+        if (poller_ && watches_[fd].tag) poller_->unwatch(Fd(fd));
     }
     watches_.clear();
     poller_ = std::move(poller);
@@ -85,6 +85,14 @@ int Scheduler::arm(Fd fd, Watch& watch) {
     return 0;
 }
 
+Scheduler::Watch& Scheduler::watch_for(Fd fd) {
+    std::size_t index = std::size_t(fd);
+    if (index >= watches_.size()) watches_.resize(index + 1 + index / 2);  // may throw; nothing changed then
+    Watch& watch = watches_[index];
+    if (!watch.tag) watch.tag = make_tag(fd, next_generation_++);
+    return watch;
+}
+
 Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
     Wait& wait = waits_[thread];  // may throw; nothing changed then
     if (wait.active) {
@@ -103,10 +111,9 @@ Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
 int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline) {
     try {
         if (int error = open_poller()) return error;
-        auto inserted = watches_.try_emplace(fd);
-        Watch& watch = inserted.first->second;
-        if (inserted.second) watch.tag = make_tag(fd, next_generation_++);
+        if (fd < 0) return EBADF;
         Wait& wait = begin_wait(thread);
+        Watch& watch = watch_for(fd);
         watch.waiters.push_back(Waiter{thread, &wait});
         wait.fd = fd;
         wait.events = events;
@@ -143,9 +150,8 @@ int Scheduler::wait_until(ThreadId thread, double deadline) {
 
 void Scheduler::detach(ThreadId thread, Wait& wait) {
     if (wait.fd != kNoFd) {
-        auto found = watches_.find(wait.fd);
-        if (found != watches_.end()) {
-            std::vector<Waiter>& waiters = found->second.waiters;
+        if (Watch* watch = find_watch(wait.fd)) {
+            std::vector<Waiter>& waiters = watch->waiters;
             waiters.erase(std::remove_if(waiters.begin(), waiters.end(),
                                          [thread](const Waiter& waiter) { return waiter.thread == thread; }),
                           waiters.end());
@@ -180,11 +186,11 @@ void Scheduler::make_ready(ThreadId thread, Wait& wait) {
 }
 
 void Scheduler::forget_fd(Fd fd) {
-    auto found = watches_.find(fd);
-    if (found == watches_.end()) return;
-    wake_all(found->second);
+    Watch* watch = find_watch(fd);
+    if (!watch) return;
+    wake_all(*watch);
     if (poller_) poller_->unwatch(fd);
-    watches_.erase(found);
+    *watch = Watch{};
 }
 
 void Scheduler::wake_all(Watch& watch) {
@@ -197,9 +203,10 @@ void Scheduler::wake_all(Watch& watch) {
 }
 
 void Scheduler::dispatch(const PollerEvent& event) {
-    auto found = watches_.find(fd_of_tag(event.tag));
-    if (found == watches_.end() || found->second.tag != event.tag) return;  // stale
-    Watch& watch = found->second;
+    Fd fd = fd_of_tag(event.tag);
+    Watch* found = find_watch(fd);
+    if (!found || found->tag != event.tag) return;  // stale
+    Watch& watch = *found;
     if (!watch.edge) watch.armed = 0;  // one-shot: the poller disarmed it
     std::vector<Waiter>& waiters = watch.waiters;
     // A dead socket wakes everyone: their retry reports the error.
@@ -222,7 +229,7 @@ void Scheduler::dispatch(const PollerEvent& event) {
     if (watch.edge) watch.unclaimed |= event.events & (~claimed | always);
     // Could not re-arm for the others: wake them, their retry waits again
     // (and reports the error if it persists) instead of hanging.
-    if (!waiters.empty() && arm(found->first, watch) != 0) wake_all(watch);
+    if (!waiters.empty() && arm(fd, watch) != 0) wake_all(watch);
 }
 
 int Scheduler::collect(double until) {

@@ -25,6 +25,7 @@
 #include <deque>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/timer_heap.hpp"
@@ -77,9 +78,9 @@ public:
     // without trying first, which saves the system call that would only
     // say "would block". True whenever the scheduler cannot know.
     bool may_be_ready(Fd fd, unsigned events) const {
-        auto found = watches_.find(fd);
-        if (found == watches_.end() || !found->second.edge) return true;
-        return (found->second.unclaimed & (events | kHangup | kFailed)) != 0;
+        const Watch* watch = find_watch(fd);
+        if (!watch || !watch->edge) return true;
+        return (watch->unclaimed & (events | kHangup | kFailed)) != 0;
     }
 
     bool waiting(ThreadId thread) const {
@@ -122,7 +123,7 @@ private:
     };
     struct Watch {
         std::vector<Waiter> waiters;
-        std::uint64_t tag = 0;
+        std::uint64_t tag = 0;   // 0: the descriptor is not watched
         unsigned armed = 0;      // what the poller was last asked for
         bool edge = false;       // registered edge-triggered: stays armed
         // Edge watches: what the poller reported that no waiter was woken
@@ -138,12 +139,21 @@ private:
     void dispatch(const PollerEvent& event);
     int arm(Fd fd, Watch& watch);
     Wait& begin_wait(ThreadId thread);
+    // The watch of `fd`, made on first use (may throw std::bad_alloc).
+    Watch& watch_for(Fd fd);
+    const Watch* find_watch(Fd fd) const {
+        std::size_t index = std::size_t(fd);
+        return fd >= 0 && index < watches_.size() && watches_[index].tag ? &watches_[index] : nullptr;
+    }
+    Watch* find_watch(Fd fd) { return const_cast<Watch*>(std::as_const(*this).find_watch(fd)); }
 
     Os* os_;
     std::unique_ptr<Poller> poller_;
     TimerHeap timers_;
     std::unordered_map<ThreadId, Wait> waits_;
-    std::unordered_map<Fd, Watch> watches_;
+    // Indexed by descriptor: descriptors are small and dense (the lowest
+    // free number), and a slot is one memory access where a hash map is two.
+    std::vector<Watch> watches_;
     std::size_t active_ = 0;              // records with active set
     bool edge_ = true;                    // the poller may take Trigger::Edge
     std::deque<ThreadId> ready_;
