@@ -50,6 +50,11 @@ def _busy_warning(neighbours):
 def main(repo, tools_dir, results_dir, ours_dir=""):
     settings = settings_mod.load()
     rows = row_defs.build(settings)
+    unknown = set(settings.only_rows) - {r.key for r in rows}
+    if unknown:
+        sys.exit(f"BENCH_ROWS: no row {', '.join(sorted(unknown))} (rows: {', '.join(r.key for r in rows)})")
+    if settings.only_rows:
+        rows = [r for r in rows if r.key in settings.only_rows]
     os.makedirs(results_dir, exist_ok=True)
     load_before = environment.load_average()
     print(f"load average before: {load_before}", flush=True)
@@ -66,9 +71,9 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
         json.dump({"environment": env,
                    "results": {r: {s: vars(o) for s, o in cells.items()} for r, cells in results.items()}},
                   f, indent=1)
-    # Quick runs are for trying things out: they leave the published
-    # figures in docs/ alone.
-    docs = results_dir if settings.quick else os.path.join(repo, "docs")
+    # Quick and partial runs are for trying things out: they leave the
+    # published figures in docs/ alone.
+    docs = results_dir if settings.quick or settings.partial else os.path.join(repo, "docs")
     subtitle = f"{env['date']}, {env['mode'].split(' ')[0]} run, load average {load_before} before, {load_after} after"
     chart.draw(rows, results, subtitle, os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
     with open(os.path.join(docs, "bench.md"), "w") as f:

@@ -94,6 +94,13 @@ def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
     servers (A B C, A B C, ...) rather than running back to back, so that a
     burst of a neighbour's load falls on all of them alike."""
     missing = availability(tools_dir, ours_dir)
+    unknown = set(settings.only_servers) - set(missing)
+    if unknown:
+        raise SystemExit(f"BENCH_SERVERS: no server {', '.join(sorted(unknown))} "
+                         f"(servers: {', '.join(missing)})")
+    for key in missing:
+        if settings.only_servers and key not in settings.only_servers:
+            missing[key] = "not run (BENCH_SERVERS)"
     results = {}
     for row in rows:
         runs = {s.key: [] for s in servers.CATALOG}

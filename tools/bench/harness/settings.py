@@ -28,11 +28,22 @@ class Settings:
     source: str             # "tree" (working tree) or "head" (last commit)
     repeat: int             # runs per cell; the best one is kept
     quiet_wait: float       # seconds to wait for other jobs to calm down before a cell
+    only_rows: tuple        # BENCH_ROWS: row keys to run (empty: all)
+    only_servers: tuple     # BENCH_SERVERS: server keys to run (empty: all)
+
+    @property
+    def partial(self):
+        """A run of some rows or servers only: not a report to publish."""
+        return bool(self.only_rows or self.only_servers)
 
 
 def _number(name, default):
     value = os.environ.get(name)
     return type(default)(float(value)) if value else default
+
+
+def _keys(name):
+    return tuple(k for k in os.environ.get(name, "").replace(" ", ",").split(",") if k)
 
 
 def load():
@@ -56,4 +67,6 @@ def load():
         source=os.environ.get("BENCH_SOURCE", "tree"),
         repeat=max(1, _number("BENCH_REPEAT", 1)),
         quiet_wait=_number("BENCH_QUIET_WAIT", 0.0 if quick else 60.0),
+        only_rows=_keys("BENCH_ROWS"),
+        only_servers=_keys("BENCH_SERVERS"),
     )
