@@ -28,15 +28,17 @@ METHOD_NOTES = """\
 - LuaSocket has no "whatever has arrived" read: its servers (blocking and
   copas) read exact frames, `receive(64)` or `receive(65536)`, the fastest
   way LuaSocket has. Ours use `readany`, cqueues `read(-65536)`, luv its
-  read callback, sock `recv` into a 16 KiB buffer per connection.
+  read callback, sock `recv` into a buffer per connection that starts at
+  1 KiB and becomes 64 KiB (the C server's read size) once a read fills it.
 - copas waits in LuaSocket's `socket.select`, built on `fd_set`: past
   descriptor 1023 it raises "descriptor too large for set size" and the
   server dies. That is the failure shown in its 10,000-connection row.
 - Memory is user-space only (VmRSS of the server); the kernel's socket
-  buffers are not in it. For ours: sock it includes the 16 KiB
+  buffers are not in it. For ours: sock it includes the 1 KiB
   `sock.buffer` each connection's coroutine owns (the API reads into a
   caller's buffer, and one shared buffer would be overwritten while a
-  coroutine waits to send from it)."""
+  coroutine waits to send from it): the library's own share is the figure
+  minus 1 KiB."""
 
 
 def _cell_values(row, outcome, metric, refs):
