@@ -88,12 +88,19 @@ int continue_in_thread(lua_State* L);
 
 // Stack while a call runs: the attempt's slots, the loop userdata, the
 // AttemptRef (light userdata) at `base`, whose position is the yield context.
+int wait_from(lua_State* L, int base, const Wait& wait);
+
 int run_from(lua_State* L, int base) {
     auto* ref = static_cast<const AttemptRef*>(lua_touserdata(L, base));
     lua_settop(L, base);
     Wait wait;
     int results = ref->run(L, &wait);
     if (results != kWouldBlock) return results;
+    return wait_from(L, base, wait);
+}
+
+// Registers `wait` and yields; the continuation calls the attempt again.
+int wait_from(lua_State* L, int base, const Wait& wait) {
     lua_settop(L, base);
     int loop_index = base - 1;
     LoopObject* loop = loop_at(L, loop_index);
@@ -193,6 +200,12 @@ int run_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt) {
     lua_pushvalue(L, loop_index);
     lua_pushlightuserdata(L, const_cast<AttemptRef*>(&attempt));
     return run_from(L, lua_gettop(L));
+}
+
+int wait_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt, const Wait& wait) {
+    lua_pushvalue(L, loop_index);
+    lua_pushlightuserdata(L, const_cast<AttemptRef*>(&attempt));
+    return wait_from(L, lua_gettop(L), wait);
 }
 
 void adopt_thread(lua_State* L, int loop_index, int thread_index) {

@@ -68,6 +68,9 @@ bool is_wait_mark(lua_State* L, int index);
 // Runs `attempt` in the current sock thread (see the top of this file). The
 // attempt's slots must be in place; `loop_index` is the loop userdata.
 int run_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt);
+// The same for a caller that already knows the first try would block: it
+// waits for `wait` at once, and the attempt runs when that wait is over.
+int wait_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt, const Wait& wait);
 
 // Anchors a new sock thread in the loop.
 void adopt_thread(lua_State* L, int loop_index, int thread_index);

@@ -21,9 +21,9 @@ struct TcpSock {
     StreamSocket socket;
     int protocol;
     LoopObject* loop;
-    // The last recv came back short: the kernel had no more. Until the next
-    // wait, the scheduler can tell whether a retry would find anything
-    // (Scheduler::may_be_ready), so recv need not ask the kernel in vain.
+    // The last recv came back short: the kernel had no more. The next recv
+    // asks the scheduler whether anything arrived since (may_be_ready)
+    // before it asks the kernel, which would mostly say "would block".
     bool read_drained = false;
 };
 struct DatagramSock {

@@ -199,15 +199,6 @@ int attempt_recv(lua_State* L, Wait* wait) {
     TcpSock* tcp = tcp_at(L, 1);
     StreamSocket& socket = tcp->socket;
     std::size_t size = std::size_t(lua_tointeger(L, 3));
-    if (tcp->read_drained) {
-        // Only the first try of a call may skip: the one after the wait
-        // below asks the kernel.
-        tcp->read_drained = false;
-        LoopObject* loop = tcp->loop;
-        if (loop->scheduler && !loop->scheduler->may_be_ready(socket.fd(), kReadable)) {
-            return wait_or_expire(L, loop, socket, kReadable, deadline_at(L, 4), wait);
-        }
-    }
     std::size_t received = 0;
     Step step = socket.receive(space_at(L, 2), size, &received);
     if (step.is_done()) {
@@ -229,9 +220,13 @@ int tcp_recv(lua_State* L) {
     char* space = check_space(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
-    // Data that is already there needs none of the slots a wait needs.
-    // After a short read the try is attempt_recv's to skip or make.
-    if (!tcp->read_drained) {
+    // After a short read, ask the kernel only if the scheduler saw
+    // something arrive since (see TcpSock::read_drained).
+    bool empty = tcp->read_drained && tcp->loop->scheduler &&
+                 !tcp->loop->scheduler->may_be_ready(socket.fd(), kReadable);
+    tcp->read_drained = false;
+    if (!empty) {
+        // Data that is already there needs none of the slots a wait needs.
         std::size_t received = 0;
         Step step = socket.receive(space, size, &received);
         if (step.is_done()) {
@@ -240,13 +235,16 @@ int tcp_recv(lua_State* L) {
             return 1;
         }
         if (step.is_failed()) return push_error(L, socket.os(), step.error);
-        tcp->read_drained = true;  // "would block": the attempt waits without asking again
     }
+    // Nothing there: wait first, and let attempt_recv read once woken.
+    Wait wait;
+    int pushed = wait_or_expire(L, tcp->loop, socket, kReadable, deadline, &wait);
+    if (pushed != kWouldBlock) return pushed;
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
     push_deadline(L, deadline);
     push_socket_loop(L, 1);
-    return run_in_thread(L, -1, kRecv);
+    return wait_in_thread(L, -1, kRecv, wait);
 }
 
 // tcp:shutdown("r" | "w" | "rw"): never blocks.
