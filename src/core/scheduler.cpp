@@ -46,8 +46,10 @@ int Scheduler::use_poller(Fd shared) {
     std::unique_ptr<Poller> poller;
     if (int error = os_->open_poller(shared, &poller)) return error;
     // What the old poller watches is its own business: let go of all of it.
-    for (std::size_t fd = 0; fd < watches_.size(); ++fd) {
-        if (poller_ && watches_[fd].tag) poller_->unwatch(Fd(fd));
+    if (poller_) {
+        for (std::size_t fd = 0; fd < watches_.size(); ++fd) {
+            if (watches_[fd].tag) poller_->unwatch(Fd(fd));
+        }
     }
     watches_.clear();
     poller_ = std::move(poller);
@@ -204,9 +206,9 @@ void Scheduler::wake_all(Watch& watch) {
 
 void Scheduler::dispatch(const PollerEvent& event) {
     Fd fd = fd_of_tag(event.tag);
-    Watch* found = find_watch(fd);
-    if (!found || found->tag != event.tag) return;  // stale
-    Watch& watch = *found;
+    Watch* watched = find_watch(fd);
+    if (!watched || watched->tag != event.tag) return;  // stale
+    Watch& watch = *watched;
     if (!watch.edge) watch.armed = 0;  // one-shot: the poller disarmed it
     std::vector<Waiter>& waiters = watch.waiters;
     // A dead socket wakes everyone: their retry reports the error.

@@ -85,10 +85,15 @@ void release_thread(lua_State* L, int loop_index, lua_State* co) {
 }
 
 int continue_in_thread(lua_State* L);
+int wait_from(lua_State* L, int base, const Wait& wait);
 
 // Stack while a call runs: the attempt's slots, the loop userdata, the
 // AttemptRef (light userdata) at `base`, whose position is the yield context.
-int wait_from(lua_State* L, int base, const Wait& wait);
+int push_call_frame(lua_State* L, int loop_index, const AttemptRef& attempt) {
+    lua_pushvalue(L, loop_index);
+    lua_pushlightuserdata(L, const_cast<AttemptRef*>(&attempt));
+    return lua_gettop(L);
+}
 
 int run_from(lua_State* L, int base) {
     auto* ref = static_cast<const AttemptRef*>(lua_touserdata(L, base));
@@ -197,15 +202,11 @@ void push_wait_mark(lua_State* L) { lua_pushlightuserdata(L, const_cast<char*>(&
 bool is_wait_mark(lua_State* L, int index) { return lua_touserdata(L, index) == &wait_mark; }
 
 int run_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt) {
-    lua_pushvalue(L, loop_index);
-    lua_pushlightuserdata(L, const_cast<AttemptRef*>(&attempt));
-    return run_from(L, lua_gettop(L));
+    return run_from(L, push_call_frame(L, loop_index, attempt));
 }
 
 int wait_in_thread(lua_State* L, int loop_index, const AttemptRef& attempt, const Wait& wait) {
-    lua_pushvalue(L, loop_index);
-    lua_pushlightuserdata(L, const_cast<AttemptRef*>(&attempt));
-    return wait_from(L, lua_gettop(L), wait);
+    return wait_from(L, push_call_frame(L, loop_index, attempt), wait);
 }
 
 void adopt_thread(lua_State* L, int loop_index, int thread_index) {

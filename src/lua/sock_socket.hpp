@@ -21,10 +21,6 @@ struct TcpSock {
     StreamSocket socket;
     int protocol;
     LoopObject* loop;
-    // The last recv came back short: the kernel had no more. The next recv
-    // asks the scheduler whether anything arrived since (may_be_ready)
-    // before it asks the kernel, which would mostly say "would block".
-    bool read_drained = false;
 };
 struct DatagramSock {
     DatagramSocket socket;  // a UDP or a raw socket

@@ -202,7 +202,6 @@ int attempt_recv(lua_State* L, Wait* wait) {
     std::size_t received = 0;
     Step step = socket.receive(space_at(L, 2), size, &received);
     if (step.is_done()) {
-        tcp->read_drained = socket.receive_drained();
         lua_pushinteger(L, lua_Integer(received));
         return 1;
     }
@@ -220,17 +219,16 @@ int tcp_recv(lua_State* L) {
     char* space = check_space(L, 2, 3, &size, lua_upvalueindex(kBufferMetaUpvalue));
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
-    // After a short read, ask the kernel only if the scheduler saw
-    // something arrive since (see TcpSock::read_drained).
-    bool empty = tcp->read_drained && tcp->loop->scheduler &&
+    // After a short read the kernel had nothing more: ask it again only if
+    // the scheduler saw something arrive since. Otherwise the answer would
+    // almost always be "would block", one system call per request.
+    bool empty = socket.receive_drained() && tcp->loop->scheduler &&
                  !tcp->loop->scheduler->may_be_ready(socket.fd(), kReadable);
-    tcp->read_drained = false;
     if (!empty) {
         // Data that is already there needs none of the slots a wait needs.
         std::size_t received = 0;
         Step step = socket.receive(space, size, &received);
         if (step.is_done()) {
-            tcp->read_drained = socket.receive_drained();
             lua_pushinteger(L, lua_Integer(received));
             return 1;
         }
