@@ -18,7 +18,87 @@ bool parse_port(std::string_view text, std::uint16_t* port) {
 
 bool family_accepts(Family wanted, Family have) { return wanted == Family::Unspec || wanted == have; }
 
+Family ip_family(Family wanted) { return wanted == Family::Inet6 ? Family::Inet6 : Family::Inet; }
+
+ResolvedAddress answer(const LookupQuery& query, const Address& address) {
+    ResolvedAddress out;
+    out.family = address.family;
+    out.type = query.type;
+    out.protocol = query.protocol ? query.protocol : default_protocol(query.type, address.family);
+    out.address = address;
+    return out;
+}
+
+// The answers that need no resolver: a unix path, Any, Loopback and numeric
+// IPs with a numeric port. Returns true when it answered (or failed).
+bool answer_without_resolver(const LookupQuery& query, std::uint16_t port, std::vector<ResolvedAddress>* out,
+                             ResolveError* error) {
+    *error = ResolveError::None;
+    switch (query.host_kind) {
+        case LookupHost::Any: out->push_back(answer(query, Address::any(ip_family(query.family), port))); return true;
+        case LookupHost::Loopback:
+            out->push_back(answer(query, Address::loopback(ip_family(query.family), port)));
+            return true;
+        case LookupHost::Default: return false;
+        case LookupHost::Named: break;
+    }
+    auto literal = Address::parse_ip(query.host, port);
+    if (!literal) return false;
+    if (!family_accepts(query.family, literal->family)) {
+        *error = ResolveError::BadFamily;
+        return true;
+    }
+    out->push_back(answer(query, *literal));
+    // The resolver names a numeric host after itself: so do we.
+    if (query.flags & kResolveCanonName) out->back().canonical_name = std::string(query.host);
+    return true;
+}
+
 }  // namespace
+
+int default_protocol(SocketType type, Family family) {
+    if (family == Family::Unix) return 0;
+    return type == SocketType::Stream ? int(Protocol::Tcp) : type == SocketType::Datagram ? int(Protocol::Udp) : 0;
+}
+
+ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out) {
+    out->clear();
+    bool endpoint = query.mode == LookupMode::Endpoint;
+    if (endpoint && query.family == Family::Unix) {
+        out->push_back(answer(query, Address::unix_path(std::string(query.host))));
+        return ResolveError::None;
+    }
+    std::uint16_t port = query.port;
+    bool numeric_port = query.port_given || parse_port(query.service, &port);
+    if (endpoint && numeric_port) {
+        ResolveError error;
+        if (answer_without_resolver(query, port, out, &error)) return error;
+    }
+    ResolveHints hints;
+    hints.family = query.family;
+    hints.type = query.type;
+    hints.protocol = query.protocol;
+    hints.flags = query.flags;
+    if (query.host_kind == LookupHost::Any) hints.flags |= kResolvePassive;
+    if (query.host_kind == LookupHost::Loopback) hints.flags &= ~kResolvePassive;
+    bool named = query.host_kind == LookupHost::Named;
+    std::string host(named ? query.host : std::string_view());
+    std::string service(query.service);
+    // A port already read is set on the answers, not asked of the resolver:
+    // some resolvers refuse any service for raw sockets. A lookup with no
+    // host needs some service, though.
+    if (query.port_given) service = named ? "" : "0";
+    ResolveError error = os.resolve(named ? host.c_str() : nullptr, service.empty() ? nullptr : service.c_str(), hints, out);
+    if (error != ResolveError::None) return error;
+    if (endpoint) {
+        for (ResolvedAddress& found : *out) {
+            if (query.port_given) found.address.port = query.port;
+            if (found.type == SocketType::Any) found.type = query.type;
+            if (!found.protocol) found.protocol = query.protocol ? query.protocol : default_protocol(found.type, found.family);
+        }
+    }
+    return out->empty() ? ResolveError::NotFound : ResolveError::None;
+}
 
 bool parse_unix_target(std::string_view text, std::string* path) {
     constexpr std::string_view prefix = "unix:";
@@ -29,29 +109,16 @@ bool parse_unix_target(std::string_view text, std::string* path) {
 
 ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out) {
     out->clear();
-    std::uint16_t port = 0;
-    bool numeric_port = parse_port(request.service, &port);
-    if (numeric_port) {
-        if (request.host == "*" || (request.host.empty() && request.passive)) {
-            out->push_back(Address::any(request.family == Family::Inet6 ? Family::Inet6 : Family::Inet, port));
-            return ResolveError::None;
-        }
-        if (auto literal = Address::parse_ip(request.host, port)) {
-            if (!family_accepts(request.family, literal->family)) return ResolveError::BadFamily;
-            out->push_back(*literal);
-            return ResolveError::None;
-        }
-    }
-    ResolveHints hints;
-    hints.family = request.family;
-    hints.type = request.type;
-    bool any = request.host == "*";
-    hints.flags = request.passive || any ? kResolvePassive : 0;
-    std::string host(any ? std::string_view() : request.host);
-    std::string service(request.service);
+    LookupQuery query;
+    bool any = request.host == "*" || (request.host.empty() && request.passive);
+    query.host_kind = any ? LookupHost::Any : request.host.empty() ? LookupHost::Default : LookupHost::Named;
+    query.host = request.host;
+    query.service = request.service;
+    query.family = request.family;
+    query.type = request.type;
+    query.flags = request.passive ? kResolvePassive : 0;
     std::vector<ResolvedAddress> found;
-    ResolveError error = os.resolve(host.empty() ? nullptr : host.c_str(), service.empty() ? nullptr : service.c_str(),
-                                    hints, &found);
+    ResolveError error = lookup(os, query, &found);
     if (error != ResolveError::None) return error;
     for (const ResolvedAddress& entry : found) {
         if (!family_accepts(request.family, entry.address.family)) continue;

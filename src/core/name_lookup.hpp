@@ -1,6 +1,11 @@
-// From what Lua passes (host, port) to the addresses a call should try.
+// Name lookup, once for every face: from what a Lua call names (a host and
+// a port or service) to the addresses it should use. `socket`'s connect,
+// bind and sendto, socket.getaddrinfo and sock.addr (with every sock call
+// that takes host, port) all come through `lookup`; it is also the one place
+// where a resolver that does not block plugs in.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +13,44 @@
 #include "lsock/os.hpp"
 
 namespace lsock {
+
+enum class LookupHost {
+    Any,       // every interface: 0.0.0.0 / :: ("*", a passive empty host)
+    Loopback,  // 127.0.0.1 / ::1 (sock's `false`)
+    Default,   // no host: the resolver's own default (the loopback addresses)
+    Named,     // `host` is a name or a numeric IP
+};
+
+enum class LookupMode {
+    // For a socket call: numeric hosts, Any and Loopback are answered here
+    // without a resolver round trip, and each answer gets the query's socket
+    // type and protocol.
+    Endpoint,
+    // socket.getaddrinfo: exactly what the resolver answers.
+    Resolver,
+};
+
+struct LookupQuery {
+    LookupHost host_kind = LookupHost::Named;
+    std::string_view host;     // Named: the name or IP; family Unix: the path
+    std::string_view service;  // a port number or service name, as text
+    // Instead of `service`: a port number the caller has already read.
+    bool port_given = false;
+    std::uint16_t port = 0;
+    Family family = Family::Unspec;
+    SocketType type = SocketType::Any;
+    int protocol = 0;
+    int flags = 0;  // kResolve* bits
+    LookupMode mode = LookupMode::Endpoint;
+};
+
+// Fills *out (emptied first) with the answers, in the resolver's order.
+ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out);
+
+// The protocol an answer for `type` reports when none was asked for.
+int default_protocol(SocketType type, Family family);
+
+// --- the `socket` module's form ---------------------------------------------
 
 struct LookupRequest {
     std::string_view host;     // name, numeric IP, "*" (any interface) or empty
@@ -20,8 +63,8 @@ struct LookupRequest {
 // "unix:/path" names a unix socket; fills *path and returns true.
 bool parse_unix_target(std::string_view text, std::string* path);
 
-// Numeric hosts and "*" are answered here, without a resolver round trip;
-// names go to the Os. Candidates come in the resolver's order.
+// `lookup` for a `socket` call: the candidate addresses of `request.family`
+// (any family for Unspec), each once.
 ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out);
 
 }  // namespace lsock

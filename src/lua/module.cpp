@@ -1,7 +1,7 @@
 // Entry points that Lua's require finds in lsock.so.
 #include "lsock/os.hpp"
-#include "lua/socket_module.hpp"
-#include "lua/sock_module.hpp"
+#include "lua/socket/socket_module.hpp"
+#include "lua/sock/sock_module.hpp"
 
 extern "C" {
 

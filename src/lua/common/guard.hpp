@@ -1,0 +1,38 @@
+// The exception barrier (docs/design.md, "Rules"): no C++ exception may
+// reach Lua, which is C and unwinds with longjmp. Every C function that Lua
+// can call — module functions, methods, metamethods, continuations — is
+// registered as guarded<F>, which turns an allocation failure deep in C++
+// (a std::string, a vector) into Lua's own memory error, raised only after
+// the exception is over. Lua's errors and yields (longjmp) pass through
+// unchanged: this frame owns nothing with a destructor.
+#pragma once
+
+#include <lua.hpp>
+
+#include <new>
+
+namespace lsock::lua {
+
+// Raises the error Lua raises when it runs out of memory (the same text, so
+// a script cannot tell a C++ allocation from a Lua one).
+int raise_out_of_memory(lua_State* L);
+// Raises for an exception that is not an allocation failure (a bug).
+int raise_internal_error(lua_State* L);
+
+template <lua_CFunction F>
+int guarded(lua_State* L) {
+    int failure = 0;
+    int results = 0;
+    try {
+        results = F(L);
+    } catch (const std::bad_alloc&) {
+        failure = 1;
+    } catch (...) {
+        failure = 2;
+    }
+    if (failure == 1) return raise_out_of_memory(L);
+    if (failure == 2) return raise_internal_error(L);
+    return results;
+}
+
+}  // namespace lsock::lua

@@ -1,0 +1,41 @@
+// Registration of the userdata types every face defines (sockets,
+// addresses, buffers, loops, worlds, hosts): one helper for the metatable,
+// its __name, __index, __gc, __tostring and friends, and an identity test
+// that needs no string lookup on hot paths.
+#pragma once
+
+#include <lua.hpp>
+
+namespace lsock::lua {
+
+struct TypeSpec {
+    const char* meta;  // the registry name of the metatable ("lsock.tcpsock")
+    const char* name;  // __name, the type's name in messages ("tcpsock")
+    const luaL_Reg* methods = nullptr;  // the __index table (null: none)
+    lua_CFunction gc = nullptr;         // runs only for a value of this type
+    lua_CFunction tostring = nullptr;
+    lua_CFunction eq = nullptr;
+    lua_CFunction len = nullptr;
+    // A function __index; the method table is then at field "methods" of
+    // the metatable, for the function to look in.
+    lua_CFunction index = nullptr;
+    // Called with the metatable at -2 and the method table at -1, for
+    // methods that take upvalues. Null: none.
+    void (*extend)(lua_State* L) = nullptr;
+};
+
+// Makes the metatable of `spec` unless it exists (idempotent). Its address
+// is the type's identity (test_type).
+void register_type(lua_State* L, const TypeSpec& spec);
+
+// The userdata at `index` when its metatable is the one of `spec`, else null.
+void* test_type(lua_State* L, int index, const TypeSpec& spec);
+// The same, raising an argument error ("tcpsock expected, got table") otherwise.
+void* check_type(lua_State* L, int index, const TypeSpec& spec);
+// Raises the argument error of check_type for `expected`.
+int type_error(lua_State* L, int index, const char* expected);
+
+// Sets the metatable of `spec` on the value at -1 (registered already).
+void set_type(lua_State* L, const TypeSpec& spec);
+
+}  // namespace lsock::lua

@@ -1,0 +1,16 @@
+// require "netsim": the simulated network (see docs/netsim.md).
+#include "lua/common/guard.hpp"
+#include "lua/netsim/netsim_objects.hpp"
+
+namespace lsock::lua {
+int new_world(lua_State* L);
+}
+
+extern "C" LUALIB_API int luaopen_lsock_netsim(lua_State* L) {
+    lua_newtable(L);
+    lua_pushcfunction(L, lsock::lua::guarded<lsock::lua::new_world>);
+    lua_setfield(L, -2, "world");
+    lua_pushliteral(L, "lsock netsim 0.1.0");
+    lua_setfield(L, -2, "_VERSION");
+    return 1;
+}

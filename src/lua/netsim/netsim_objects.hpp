@@ -1,0 +1,51 @@
+// The Lua face of the simulated network: world and host userdata shared by
+// netsim_world.cpp (the world, its run loop and faults) and netsim_host.cpp
+// (hosts: spawn, modules, crash and restart).
+#pragma once
+
+#include <lua.hpp>
+
+#include <string>
+
+#include "lua/common/types.hpp"
+#include "world.hpp"
+
+namespace lsock::lua {
+
+extern const TypeSpec kWorldType;
+extern const TypeSpec kHostType;
+
+struct WorldObject {
+    explicit WorldObject(std::uint64_t seed) : world(seed) {}
+    sim::World world;
+    bool running = false;
+    std::string failure;  // the first thread error of the current run
+    bool out_of_memory = false;  // a failure that could not even be recorded
+    // Text on its way to Lua: kept here, not on a C++ frame, so that a Lua
+    // error while it is pushed leaks nothing.
+    std::string message;
+};
+
+struct HostObject {
+    WorldObject* owner;
+    sim::HostId id;
+    sim::SimHost& host() const { return owner->world.host(id); }
+};
+
+WorldObject* check_world(lua_State* L, int index);
+HostObject* check_host(lua_State* L, int index);
+
+// World uservalue: { threads = {[lightuserdata(co)] = co} (the live ones),
+// hosts = {[name] = host}, thread_hosts = {[co] = host} (weak keys) }.
+void push_world_table(lua_State* L, int world_index, const char* field);
+
+// Registers coroutine `co` (at `co_index`) to run on the host at `host_index`.
+void start_thread(lua_State* L, int host_index, int co_index);
+
+void register_world_type(lua_State* L);
+void register_host_type(lua_State* L);
+
+// Pushes a new host userdata for `id` of the world at `world_index`.
+HostObject* push_host(lua_State* L, int world_index, sim::HostId id);
+
+}  // namespace lsock::lua

@@ -1,0 +1,401 @@
+// netsim.world: a simulated network in virtual time, and its run loop.
+//
+// The world's threads are Lua coroutines. A coroutine that has to wait (a
+// blocking socket call on a simulated host) suspends itself with the host
+// and yields; the run loop resumes it when the world says so, so a run is
+// the same sequence of events for the same seed.
+#include <cstdio>
+#include <new>
+#include <vector>
+
+#include "lua/common/guard.hpp"
+#include "lua/netsim/netsim_objects.hpp"
+#include "sim_host.hpp"
+
+namespace lsock::lua {
+
+namespace {
+
+struct SeedText {
+    char text[24];
+};
+
+SeedText seed_text(const sim::World& world) {
+    SeedText out;
+    std::snprintf(out.text, sizeof out.text, "%llu", static_cast<unsigned long long>(world.seed()));
+    return out;
+}
+
+// Pushes `text` by way of the world's message slot (see WorldObject).
+void push_message(lua_State* L, WorldObject* world, std::string text) {
+    world->message = std::move(text);
+    lua_pushlstring(L, world->message.data(), world->message.size());
+}
+
+int world_gc(lua_State* L) {
+    static_cast<WorldObject*>(lua_touserdata(L, 1))->~WorldObject();
+    return 0;
+}
+
+// Resumes one coroutine of the world at `world_index`. A thread that ended
+// is forgotten; one that failed records the failure, which ends the run.
+void resume_thread(lua_State* L, int world_index, lua_State* co) {
+    WorldObject* world = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    push_world_table(L, world_index, "threads");
+    lua_pushlightuserdata(L, co);
+    lua_rawget(L, -2);
+    bool known = lua_isthread(L, -1);
+    lua_pop(L, 1);
+    if (!known || !world->failure.empty() || world->out_of_memory) {
+        lua_pop(L, 1);
+        return;
+    }
+    // A coroutine that has not started yet holds its function and arguments.
+    int arguments = lua_status(co) == LUA_OK ? lua_gettop(co) - 1 : 0;
+    int status = lua_resume(co, L, arguments);
+    if (status == LUA_YIELD) {
+        lua_settop(co, 0);
+        // A plain coroutine.yield() in a host thread lets the others run first.
+        if (!world->world.waiting(co)) world->world.wake(co);
+        lua_pop(L, 1);
+        return;
+    }
+    if (status != LUA_OK) {
+        const char* message = luaL_tolstring(co, -1, nullptr);
+        luaL_traceback(L, co, message, 0);
+        push_world_table(L, world_index, "thread_hosts");
+        lua_pushthread(co);
+        lua_xmove(co, L, 1);
+        lua_rawget(L, -2);
+        HostObject* host = static_cast<HostObject*>(lua_touserdata(L, -1));
+        world->failure = std::string("netsim (seed ") + seed_text(world->world).text + "): a thread on " +
+                         (host ? "host '" + host->host().name() + "'" : std::string("a host")) +
+                         " failed at t=" + std::to_string(world->world.now()) + ": " + lua_tostring(L, -3);
+        lua_pop(L, 3);
+    }
+    world->world.forget_token(co);
+    lua_pushlightuserdata(L, co);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+// resume_thread for the world's run loop, under lua_pcall: a Lua error (a
+// failing __tostring, no memory for a traceback) must not unwind through
+// the C++ frames of World::run. [1] the world [2] the coroutine.
+int resume_protected(lua_State* L) {
+    resume_thread(L, 1, static_cast<lua_State*>(lua_touserdata(L, 2)));
+    return 0;
+}
+
+void resume_from_run(lua_State* L, WorldObject* world, void* token) {
+    lua_pushcfunction(L, guarded<resume_protected>);
+    lua_pushvalue(L, 1);
+    lua_pushlightuserdata(L, token);
+    if (lua_pcall(L, 2, 0, 0) == LUA_OK) return;
+    // The first failure ends the run (resume_thread resumes no one after it).
+    try {
+        if (world->failure.empty()) world->failure = lua_tostring(L, -1) ? lua_tostring(L, -1) : "netsim: a thread failed";
+    } catch (const std::bad_alloc&) {
+        world->out_of_memory = true;
+    }
+    lua_pop(L, 1);
+}
+
+// world:run([until]) -> now. Runs until nothing can happen any more (or
+// until virtual time `until`). Raises, naming the seed, when a thread
+// failed or when threads wait on each other forever (a deadlock).
+int world_run(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    double until = luaL_optnumber(L, 2, kNoDeadline);
+    luaL_argcheck(L, until >= world->world.now(), 2, "time is in the past");
+    if (world->running) return luaL_error(L, "world:run called from inside the world's own run");
+    lua_settop(L, 1);
+    world->running = true;
+    world->failure.clear();
+    world->out_of_memory = false;
+    auto resume = [L, world](void* token) { resume_from_run(L, world, token); };
+    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume)
+                                                 : world->world.run_until(until, resume);
+    world->running = false;
+    if (world->out_of_memory) return raise_out_of_memory(L);
+    if (!world->failure.empty()) {
+        push_message(L, world, std::move(world->failure));
+        world->failure.clear();
+        return lua_error(L);
+    }
+    // Daemons (servers that may wait forever) do not count: the world
+    // reports a deadlock only for the waits of other threads.
+    if (result == sim::RunResult::Deadlock) {
+        push_message(L, world, "netsim: " + world->world.deadlock_report());
+        return lua_error(L);
+    }
+    lua_pushnumber(L, world->world.now());
+    return 1;
+}
+
+// The C++ half of world:host: the addresses given at argument 3 (`listed`
+// strings, checked) or made up, and the new host; null with the reason in
+// world->message. Every C++ object it makes is gone when it returns.
+sim::SimHost* add_host(lua_State* L, WorldObject* world, const char* name, int listed) {
+    std::vector<std::string> addresses;
+    if (lua_istable(L, 3)) {
+        for (int i = 1; i <= listed; ++i) {
+            lua_rawgeti(L, 3, i);  // a string, checked: no metamethod, no allocation
+            addresses.emplace_back(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    } else if (Address::parse_ip(name, 0)) {
+        addresses.emplace_back(name);
+    } else {
+        std::size_t n = world->world.host_count() + 1;
+        char v4[32], v6[48];
+        std::snprintf(v4, sizeof v4, "10.0.%zu.%zu", n / 256, n % 256);
+        std::snprintf(v6, sizeof v6, "fd00::%zx:%zx", n / 256, n % 256);
+        addresses = {v4, v6};
+    }
+    return world->world.add_host(name, addresses, &world->message);
+}
+
+// world:host(name [, {addresses}]). Without addresses a numeric name is its
+// own address, and any other name gets 10.0.x.y and fd00::x:y.
+int world_host(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* name = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    int listed = lua_istable(L, 3) ? int(lua_rawlen(L, 3)) : 0;
+    for (int i = 1; i <= listed; ++i) {
+        lua_rawgeti(L, 3, i);
+        luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3, "array of address strings expected");
+        lua_pop(L, 1);
+    }
+    sim::SimHost* host = add_host(L, world, name, listed);
+    if (!host) {
+        lua_pushnil(L);
+        lua_pushlstring(L, world->message.data(), world->message.size());
+        return 2;
+    }
+    push_host(L, 1, host->id());
+    push_world_table(L, 1, "hosts");
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+    return 1;
+}
+
+// Link settings from a Lua table; absent fields keep `base`.
+sim::LinkConfig check_link(lua_State* L, int index, sim::LinkConfig base) {
+    luaL_checktype(L, index, LUA_TTABLE);
+    struct Field {
+        const char* name;
+        double sim::LinkConfig::*member;
+        bool probability;
+    };
+    static const Field fields[] = {
+        {"latency", &sim::LinkConfig::latency, false},   {"jitter", &sim::LinkConfig::jitter, false},
+        {"bandwidth", &sim::LinkConfig::bandwidth, false}, {"loss", &sim::LinkConfig::loss, true},
+        {"duplicate", &sim::LinkConfig::duplicate, true}, {"reorder", &sim::LinkConfig::reorder, true},
+        {"reorder_delay", &sim::LinkConfig::reorder_delay, false},
+    };
+    for (const Field& field : fields) {
+        lua_getfield(L, index, field.name);
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isnumber(L, -1)) luaL_error(L, "link field '%s' must be a number", field.name);
+            double value = lua_tonumber(L, -1);
+            if (value < 0 || value != value || (field.probability && value > 1))
+                luaL_error(L, "link field '%s' out of range: %f", field.name, value);
+            base.*field.member = value;
+        }
+        lua_pop(L, 1);
+    }
+    return base;
+}
+
+template <bool OneWay>
+int world_link(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    sim::LinkConfig config = check_link(L, 4, world->world.link(a, b));
+    if (OneWay) world->world.set_link_one_way(a, b, config);
+    else world->world.set_link(a, b, config);
+    return 0;
+}
+
+int world_default_link(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    world->world.set_default_link(check_link(L, 2, sim::LinkConfig{}));
+    return 0;
+}
+
+template <bool OneWay>
+int world_partition(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    if (OneWay) world->world.partition_one_way(a, b);
+    else world->world.partition(a, b);
+    return 0;
+}
+
+// world:heal() heals everything; world:heal(a, b) one pair, both ways.
+template <bool OneWay>
+int world_heal(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    if (!OneWay && lua_isnoneornil(L, 2)) {
+        world->world.heal_all();
+        return 0;
+    }
+    sim::SimHost& a = check_host(L, 2)->host();
+    sim::SimHost& b = check_host(L, 3)->host();
+    if (OneWay) world->world.heal_one_way(a, b);
+    else world->world.heal(a, b);
+    return 0;
+}
+
+// The C++ half of world:name: the strings of the array at argument 3.
+bool add_name(lua_State* L, WorldObject* world, const char* name) {
+    std::vector<std::string> addresses;
+    for (int i = 1; i <= int(lua_rawlen(L, 3)); ++i) {
+        lua_rawgeti(L, 3, i);
+        if (lua_type(L, -1) == LUA_TSTRING) addresses.emplace_back(lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    return world->world.add_name(name, addresses, &world->message);
+}
+
+int world_name(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* name = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    if (!add_name(L, world, name)) {
+        lua_pushnil(L);
+        lua_pushlstring(L, world->message.data(), world->message.size());
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int world_now(lua_State* L) {
+    lua_pushnumber(L, check_world(L, 1)->world.now());
+    return 1;
+}
+
+int world_seed(lua_State* L) {
+    lua_pushnumber(L, double(check_world(L, 1)->world.seed()));
+    return 1;
+}
+
+// The hash as 16 hex digits: a 64-bit value does not fit a Lua 5.2 number.
+int world_trace_hash(lua_State* L) {
+    char text[24];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(check_world(L, 1)->world.trace_hash()));
+    lua_pushstring(L, text);
+    return 1;
+}
+
+int world_trace(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    push_message(L, world, world->world.trace().text());
+    return 1;
+}
+
+int world_note(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    const char* text = luaL_checkstring(L, 2);
+    world->world.note("lua", text);
+    return 0;
+}
+
+int world_find_host(lua_State* L) {
+    check_world(L, 1);
+    luaL_checkstring(L, 2);
+    push_world_table(L, 1, "hosts");
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+int world_tostring(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    lua_pushfstring(L, "<netsim world: seed %s, t=%f>", seed_text(world->world).text, world->world.now());
+    return 1;
+}
+
+}  // namespace
+
+WorldObject* check_world(lua_State* L, int index) {
+    return static_cast<WorldObject*>(check_type(L, index, kWorldType));
+}
+
+void push_world_table(lua_State* L, int world_index, const char* field) {
+    lua_getuservalue(L, world_index);
+    lua_getfield(L, -1, field);
+    lua_remove(L, -2);
+}
+
+// netsim.world{seed = n}: seeds default to 1, never to OS entropy, so that a
+// test without a seed still runs the same way every time.
+int new_world(lua_State* L) {
+    lua_Number seed = 1;
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_getfield(L, 1, "seed");
+        if (!lua_isnil(L, -1)) {
+            luaL_argcheck(L, lua_isnumber(L, -1), 1, "seed must be a number");
+            seed = lua_tonumber(L, -1);
+            luaL_argcheck(L, seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)), 1,
+                          "seed must be a whole number from 0 to 2^53");
+        }
+        lua_pop(L, 1);
+    }
+    register_world_type(L);
+    register_host_type(L);
+    new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
+    set_type(L, kWorldType);
+    lua_createtable(L, 0, 4);
+    for (const char* field : {"threads", "hosts", "thread_hosts"}) {
+        lua_newtable(L);
+        lua_setfield(L, -2, field);
+    }
+    // thread -> host must not keep finished threads alive: weak keys.
+    lua_getfield(L, -1, "thread_hosts");
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+    lua_setuservalue(L, -2);
+    return 1;
+}
+
+namespace {
+
+const luaL_Reg kWorldMethods[] = {
+    {"run", guarded<world_run>},
+    {"host", guarded<world_host>},
+    {"find_host", guarded<world_find_host>},
+    {"link", guarded<world_link<false>>},
+    {"link_one_way", guarded<world_link<true>>},
+    {"default_link", guarded<world_default_link>},
+    {"partition", guarded<world_partition<false>>},
+    {"partition_one_way", guarded<world_partition<true>>},
+    {"heal", guarded<world_heal<false>>},
+    {"heal_one_way", guarded<world_heal<true>>},
+    {"name", guarded<world_name>},
+    {"now", guarded<world_now>},
+    {"seed", guarded<world_seed>},
+    {"trace_hash", guarded<world_trace_hash>},
+    {"trace", guarded<world_trace>},
+    {"note", guarded<world_note>},
+    {nullptr, nullptr},
+};
+
+}  // namespace
+
+const TypeSpec kWorldType{"lsock.netsim.world", "netsim.world", kWorldMethods, world_gc, guarded<world_tostring>};
+
+void register_world_type(lua_State* L) { register_type(L, kWorldType); }
+
+}  // namespace lsock::lua

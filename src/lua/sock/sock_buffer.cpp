@@ -1,0 +1,148 @@
+#include "lua/sock/sock_buffer.hpp"
+
+#include <cstddef>
+#include <cstring>
+
+#include "lua/common/guard.hpp"
+#include "lua/common/types.hpp"
+#include "lua/sock/sock_module.hpp"
+
+namespace lsock::lua::sock {
+
+namespace {
+
+// The userdata is the header followed by the bytes.
+struct BufferObject {
+    std::size_t capacity;
+};
+
+// Large enough for anything a socket call takes at once; keeps sizes in
+// lua_Integer range and a typo like sock.buffer(1e12) a clear error.
+constexpr lua_Integer kLargestBuffer = lua_Integer(1) << 31;
+
+char* bytes_of(BufferObject* buffer) { return reinterpret_cast<char*>(buffer) + sizeof(BufferObject); }
+
+extern const TypeSpec kBufferType;
+
+BufferObject* test_buffer(lua_State* L, int index) { return static_cast<BufferObject*>(test_type(L, index, kBufferType)); }
+
+BufferObject* check_buffer(lua_State* L, int index) {
+    return static_cast<BufferObject*>(check_type(L, index, kBufferType));
+}
+
+// The same against the buffer metatable at `meta_index` (an upvalue).
+BufferObject* test_buffer_with(lua_State* L, int index, int meta_index) {
+    void* memory = lua_touserdata(L, index);
+    if (!memory || !lua_getmetatable(L, index)) return nullptr;
+    bool same = lua_rawequal(L, -1, meta_index);
+    lua_pop(L, 1);
+    return same ? static_cast<BufferObject*>(memory) : nullptr;
+}
+
+int sock_buffer(lua_State* L) {
+    lua_Integer size = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, size >= 0, 1, "size must not be negative");
+    luaL_argcheck(L, size <= kLargestBuffer, 1, "size too large (at most 2^31 bytes)");
+    auto* buffer = static_cast<BufferObject*>(lua_newuserdata(L, sizeof(BufferObject) + std::size_t(size)));
+    buffer->capacity = std::size_t(size);
+    std::memset(bytes_of(buffer), 0, std::size_t(size));
+    set_type(L, kBufferType);
+    return 1;
+}
+
+int buffer_len(lua_State* L) {
+    BufferObject* buffer = test_buffer_with(L, 1, lua_upvalueindex(1));
+    if (!buffer) buffer = check_buffer(L, 1);  // raises
+    lua_pushinteger(L, lua_Integer(buffer->capacity));
+    return 1;
+}
+
+// buf:tostring([len[, offset=0]]): a copy of bytes [offset, offset+len).
+int buffer_tostring(lua_State* L) {
+    auto* buffer = check_buffer(L, 1);
+    lua_Integer capacity = lua_Integer(buffer->capacity);
+    lua_Integer offset = luaL_optinteger(L, 3, 0);
+    luaL_argcheck(L, offset >= 0 && offset <= capacity, 3, "offset outside the buffer");
+    lua_Integer length = lua_isnoneornil(L, 2) ? capacity - offset : luaL_checkinteger(L, 2);
+    luaL_argcheck(L, length >= 0, 2, "length must not be negative");
+    luaL_argcheck(L, length <= capacity - offset, 2, "length runs past the end of the buffer");
+    lua_pushlstring(L, bytes_of(buffer) + offset, std::size_t(length));
+    return 1;
+}
+
+int buffer_name(lua_State* L) {
+    auto* buffer = check_buffer(L, 1);
+    lua_pushfstring(L, "<sock.buffer: %d bytes>", int(buffer->capacity));
+    return 1;
+}
+
+const luaL_Reg kBufferMethods[] = {
+    {"tostring", guarded<buffer_tostring>},
+    {nullptr, nullptr},
+};
+
+// __len checks against its own metatable (an upvalue): no lookup.
+void add_len(lua_State* L) {
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, guarded<buffer_len>, 1);
+    lua_setfield(L, -3, "__len");
+}
+
+const TypeSpec kBufferType{"lsock.sock.buffer", "sock.buffer", kBufferMethods, nullptr, guarded<buffer_name>,
+                           nullptr, nullptr, nullptr, add_len};
+
+}  // namespace
+
+void push_buffer_metatable(lua_State* L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &kBufferType); }
+
+const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* size, int meta_index) {
+    const char* data = nullptr;
+    std::size_t available = 0;
+    if (BufferObject* buffer = meta_index ? test_buffer_with(L, index, meta_index) : test_buffer(L, index)) {
+        data = bytes_of(buffer);
+        available = buffer->capacity;
+    } else if (lua_type(L, index) == LUA_TSTRING) {
+        data = lua_tolstring(L, index, &available);
+    } else {
+        const char* got = luaL_typename(L, index);
+        luaL_argerror(L, index, lua_pushfstring(L, "string or sock.buffer expected, got %s", got));
+    }
+    *size = available;
+    if (!lua_isnoneornil(L, length_index)) {
+        lua_Integer length = luaL_checkinteger(L, length_index);
+        luaL_argcheck(L, length >= 0, length_index, "length must not be negative");
+        luaL_argcheck(L, std::size_t(length) <= available, length_index, "length is more than the data holds");
+        *size = std::size_t(length);
+    }
+    return data;
+}
+
+const char* bytes_at(lua_State* L, int index) {
+    // check_bytes let only a buffer or a string through: no check again.
+    if (lua_type(L, index) == LUA_TUSERDATA) return space_at(L, index);
+    return lua_tostring(L, index);
+}
+
+char* check_space(lua_State* L, int index, int length_index, std::size_t* size, int meta_index) {
+    auto* buffer = meta_index ? test_buffer_with(L, index, meta_index) : test_buffer(L, index);
+    if (!buffer) buffer = check_buffer(L, index);  // raises
+    *size = buffer->capacity;
+    if (!lua_isnoneornil(L, length_index)) {
+        lua_Integer length = luaL_checkinteger(L, length_index);
+        luaL_argcheck(L, length > 0, length_index, "length must be positive");
+        luaL_argcheck(L, std::size_t(length) <= buffer->capacity, length_index, "length is more than the buffer holds");
+        *size = std::size_t(length);
+    }
+    luaL_argcheck(L, *size > 0, index, "the buffer is empty (capacity 0)");
+    return bytes_of(buffer);
+}
+
+char* space_at(lua_State* L, int index) { return bytes_of(static_cast<BufferObject*>(lua_touserdata(L, index))); }
+
+void register_buffer_functions(lua_State* L) {
+    register_type(L, kBufferType);
+    lua_pushcfunction(L, guarded<sock_buffer>);
+    lua_setfield(L, -2, "buffer");
+}
+
+}  // namespace lsock::lua::sock

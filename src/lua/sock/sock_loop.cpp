@@ -1,0 +1,206 @@
+#include "lua/sock/sock_loop.hpp"
+
+#include <cstdio>
+#include <new>
+
+#include "lua/common/errors.hpp"
+#include "lua/common/guard.hpp"
+
+namespace lsock::lua::sock {
+
+namespace {
+
+// Its address is the wait mark (a light userdata nobody else can forge).
+const char wait_mark = 0;
+
+Scheduler::ThreadId id_of(lua_State* thread) { return Scheduler::ThreadId(reinterpret_cast<std::uintptr_t>(thread)); }
+lua_State* thread_of(Scheduler::ThreadId id) { return reinterpret_cast<lua_State*>(std::uintptr_t(id)); }
+
+int loop_gc(lua_State* L) {
+    auto* loop = static_cast<LoopObject*>(lua_touserdata(L, 1));
+    delete loop->scheduler;
+    loop->scheduler = nullptr;
+    delete loop->suspend_items;
+    loop->suspend_items = nullptr;
+    return 0;
+}
+
+int error_text(lua_State* L) {
+    luaL_tolstring(L, 1, nullptr);
+    return 1;
+}
+
+// The loop's handler for a failed thread, or stderr.
+void report_failure(lua_State* L, int loop_index, lua_State* co) {
+    // The error object comes over to L first: nothing (a __tostring) may
+    // run on the dead coroutine, whose stack stays as it was for the traceback.
+    lua_xmove(co, L, 1);
+    // Its text, protected: a __tostring that fails must not stop the loop.
+    lua_pushcfunction(L, error_text);
+    lua_pushvalue(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "(an error object that cannot be shown)");
+    }
+    luaL_traceback(L, co, lua_tostring(L, -1), 0);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    push_loop_field(L, loop_index, kFieldOnError);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        std::fprintf(stderr, "sock: a thread failed: %s\n", lua_tostring(L, -1));
+        std::fflush(stderr);
+        lua_pop(L, 1);
+        return;
+    }
+    lua_insert(L, -2);
+    lua_pushthread(co);
+    lua_xmove(co, L, 1);
+    // The handler's own failure must not stop the loop either.
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        std::fprintf(stderr, "sock: the onerror handler failed: %s\n", lua_tostring(L, -1));
+        std::fflush(stderr);
+        lua_pop(L, 1);
+    }
+}
+
+// Forgets a thread that ended.
+void release_thread(lua_State* L, int loop_index, lua_State* co) {
+    LoopObject* loop = loop_at(L, loop_index);
+    if (loop->scheduler) loop->scheduler->cancel(id_of(co));
+    push_loop_field(L, loop_index, kFieldThreads);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, co);
+    lua_pop(L, 1);
+}
+
+}  // namespace
+
+const TypeSpec kLoopType{"lsock.sock.loop", "sock loop", nullptr, loop_gc};
+
+LoopObject* push_loop(lua_State* L, Os& os, int owner_index) {
+    if (owner_index) owner_index = lua_absindex(L, owner_index);
+    auto* loop = static_cast<LoopObject*>(lua_newuserdata(L, sizeof(LoopObject)));
+    *loop = LoopObject{&os, nullptr, false, false, nullptr, nullptr};
+    register_type(L, kLoopType);
+    set_type(L, kLoopType);
+    // The table first, the C++ objects last: nothing leaks if Lua raises.
+    lua_createtable(L, kFieldOnError, 1);
+    lua_newtable(L);
+    lua_rawseti(L, -2, kFieldThreads);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, -2, kFieldRoots);
+    if (owner_index) {
+        lua_pushvalue(L, owner_index);
+        lua_setfield(L, -2, "owner");
+    }
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, kFieldLoop);
+    lua_setuservalue(L, -2);
+    loop->scheduler = new (std::nothrow) Scheduler(os);
+    loop->suspend_items = new (std::nothrow) std::vector<PollItem>;
+    if (!loop->scheduler || !loop->suspend_items) luaL_error(L, "sock: not enough memory for a loop");
+    return loop;
+}
+
+LoopObject* loop_at(lua_State* L, int index) { return static_cast<LoopObject*>(lua_touserdata(L, index)); }
+
+void push_loop_field(lua_State* L, int loop_index, LoopField field) {
+    lua_getuservalue(L, loop_index);
+    lua_rawgeti(L, -1, field);
+    lua_remove(L, -2);
+}
+
+lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
+    loop_index = lua_absindex(L, loop_index);
+    // The common case: a call from the thread the loop resumed.
+    if (L == loop_at(L, loop_index)->current) return L;
+    push_loop_field(L, loop_index, kFieldRoots);
+    lua_pushthread(L);
+    lua_rawget(L, -2);
+    lua_State* root = lua_tothread(L, -1);
+    lua_pop(L, 2);
+    if (!root) {
+        luaL_error(L, "sock: %s must be called inside a thread made by sock.newthread of this socket's loop "
+                   "(or a sock.wrap coroutine inside one)", function);
+    }
+    return root;
+}
+
+void push_wait_mark(lua_State* L) { lua_pushlightuserdata(L, const_cast<char*>(&wait_mark)); }
+
+bool is_wait_mark(lua_State* L, int index) { return lua_touserdata(L, index) == &wait_mark; }
+
+int park_in_loop(lua_State* L, int base, const Wait& wait) {
+    int loop_index = base - 1;
+    LoopObject* loop = loop_at(L, loop_index);
+    if (!loop->scheduler) return luaL_error(L, "sock: the loop of this socket was collected");
+    lua_State* root = check_thread(L, loop_index, call_at(L, base).name);
+    Scheduler::ThreadId thread = id_of(root);
+    int error = wait.count == 0 ? loop->scheduler->wait_until(thread, wait.deadline)
+                                : loop->scheduler->wait_io(thread, wait.items[0].fd, wait.items[0].events, wait.deadline);
+    if (error) return push_sock_error(L, *loop->os, error);
+    push_wait_mark(L);
+    return yield_call(L, base, 1);
+}
+
+void adopt_thread(lua_State* L, int loop_index, int thread_index) {
+    thread_index = lua_absindex(L, thread_index);
+    lua_State* co = lua_tothread(L, thread_index);
+    push_loop_field(L, loop_index, kFieldThreads);
+    lua_pushvalue(L, thread_index);
+    lua_rawsetp(L, -2, co);
+    lua_pop(L, 1);
+    push_loop_field(L, loop_index, kFieldRoots);
+    lua_pushvalue(L, thread_index);
+    lua_pushvalue(L, thread_index);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
+    loop_index = lua_absindex(L, loop_index);
+    LoopObject* resuming = loop_at(L, loop_index);
+    lua_State* outer = resuming->current;  // newthread inside a thread nests
+    resuming->current = co;
+    int status = lua_resume(co, L, nargs);
+    resuming->current = outer;
+    if (status == LUA_YIELD) {
+        bool waiting = lua_gettop(co) >= 1 && is_wait_mark(co, -1);
+        lua_settop(co, 0);
+        LoopObject* loop = loop_at(L, loop_index);
+        // A plain coroutine.yield() lets the others run first: the thread
+        // goes on at the next turn of the loop (as on a simulated host).
+        if (!waiting && loop->scheduler) loop->scheduler->wait_until(id_of(co), -kNoDeadline);
+        return true;
+    }
+    if (status != LUA_OK) report_failure(L, loop_index, co);
+    release_thread(L, loop_index, co);
+    return false;
+}
+
+int resume_ready(lua_State* L, int loop_index) {
+    loop_index = lua_absindex(L, loop_index);
+    LoopObject* loop = loop_at(L, loop_index);
+    int resumed = 0;
+    Scheduler::ThreadId id = 0;
+    while (loop->scheduler && loop->scheduler->pop_ready(&id)) {
+        // The scheduler only knows threads the threads table anchors: a
+        // thread leaves it in release_thread, which cancels its wait first.
+        // So the id is a live coroutine, no lookup needed.
+        lua_State* co = thread_of(id);
+        // Only a suspended thread can go on (not one that is running or
+        // that resumed the code that is running now).
+        if (lua_status(co) == LUA_YIELD) {
+            resume_thread(L, loop_index, co, 0);
+            ++resumed;
+        }
+    }
+    return resumed;
+}
+
+}  // namespace lsock::lua::sock

@@ -1,0 +1,76 @@
+// The `sock` module's loop on the Lua side: the userdata that owns a core
+// Scheduler, the table of its threads, and the two runners everything else
+// is built from:
+//
+// - park_in_loop: how an I/O call (or sleep) inside a sock thread waits
+//   (the Park of lua/common/blocking_call.hpp): it registers the wait with
+//   the scheduler and yields the thread (lua_yieldk) with the wait mark. The
+//   loop resumes the thread when the wait is over and the common runner's
+//   continuation tries the attempt again.
+// - resume_thread: the loop side. It resumes a thread and looks at how it
+//   stopped: waiting (it yielded the wait mark), finished, or failed (the
+//   error is reported with its traceback and the others go on).
+//
+// sock.wrap coroutines run inside a sock thread: an I/O call there yields
+// the mark to the wrapper, which passes it up, so the whole chain waits and
+// the loop resumes the sock thread at its root (see sock_threads.cpp).
+#pragma once
+
+#include <lua.hpp>
+
+#include <vector>
+
+#include "core/scheduler.hpp"
+#include "lua/common/blocking_call.hpp"
+#include "lua/common/types.hpp"
+
+namespace lsock::lua::sock {
+
+extern const TypeSpec kLoopType;
+
+struct LoopObject {
+    Os* os;
+    Scheduler* scheduler;  // null once the loop was collected
+    bool stopping;         // sock.stop() was called
+    bool running;          // inside sock.poll / sock.start (they do not nest)
+    std::vector<PollItem>* suspend_items;  // what a Suspend-style loop waits on
+    // The sock thread the loop is resuming right now (null: none): a call
+    // made from it needs no lookup in the roots table (check_thread).
+    lua_State* current;
+};
+
+// The loop table's fields, at integer keys: a string key would be interned
+// (hashed and compared) on every lookup from C, and sockets look up the
+// loop on every call.
+enum LoopField { kFieldLoop = 1, kFieldThreads, kFieldRoots, kFieldOnError };
+
+// Pushes a new loop on `os`; the value at `owner_index` (0: none) is kept
+// alive with it (a simulated world, so the Os outlives every socket).
+LoopObject* push_loop(lua_State* L, Os& os, int owner_index);
+LoopObject* loop_at(lua_State* L, int index);
+// Pushes a field of the loop's table (kFieldLoop: the loop itself). That
+// table is also every socket's uservalue (Lua 5.2 takes only tables there).
+void push_loop_field(lua_State* L, int loop_index, LoopField field);
+
+// The sock thread that runs L: L itself, or the sock thread a sock.wrap
+// coroutine runs in. Raises, naming `function`, when there is none.
+lua_State* check_thread(lua_State* L, int loop_index, const char* function);
+
+// What a waiting thread yields, so that a wrapper and the loop can tell a
+// wait from a plain coroutine.yield.
+void push_wait_mark(lua_State* L);
+bool is_wait_mark(lua_State* L, int index);
+
+// The Park of every blocking call inside a sock thread; its context is the
+// loop userdata. Raises when L is not a thread of that loop.
+int park_in_loop(lua_State* L, int base, const Wait& wait);
+
+// Anchors a new sock thread in the loop.
+void adopt_thread(lua_State* L, int loop_index, int thread_index);
+// Resumes `co` with `nargs` values from its stack; returns true when it
+// is still alive (waiting or yielded) afterwards.
+bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs);
+// Resumes every thread the scheduler found ready; returns how many.
+int resume_ready(lua_State* L, int loop_index);
+
+}  // namespace lsock::lua::sock

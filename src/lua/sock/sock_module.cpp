@@ -1,0 +1,21 @@
+#include "lua/sock/sock_module.hpp"
+
+#include "lua/sock/sock_loop.hpp"
+
+namespace lsock::lua::sock {
+
+void push_sock_module(lua_State* L, Os& os, int owner_index) {
+    if (owner_index) owner_index = lua_absindex(L, owner_index);
+    push_loop(L, os, owner_index);
+    int loop = lua_gettop(L);
+    lua_createtable(L, 0, 24);
+    register_thread_functions(L, loop);
+    register_buffer_functions(L);
+    register_address_functions(L, loop);
+    register_socket_functions(L, loop);
+    lua_pushliteral(L, "lsock.sock 0.1.0");
+    lua_setfield(L, -2, "_VERSION");
+    lua_remove(L, loop);
+}
+
+}  // namespace lsock::lua::sock

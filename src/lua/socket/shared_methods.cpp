@@ -1,0 +1,98 @@
+// Methods every socket kind has: close, fileno, timeouts, names, options, bind.
+#include <cerrno>
+
+#include "lua/common/errors.hpp"
+#include "lua/common/guard.hpp"
+#include "lua/common/options.hpp"
+#include "lua/socket/socket_object.hpp"
+
+namespace lsock::lua {
+
+namespace {
+
+int socket_close(lua_State* L) {
+    check_socket(L, 1)->close();
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int socket_fileno(lua_State* L) {
+    lua_pushinteger(L, check_socket(L, 1)->fd());
+    return 1;
+}
+
+int socket_settimeout(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    double seconds = lua_isnoneornil(L, 2) ? -1 : luaL_checknumber(L, 2);
+    luaL_argcheck(L, seconds == seconds, 2, "timeout is NaN");
+    if (socket->closed()) return push_socket_error(L, socket->os(), kErrorClosed);
+    socket->set_timeout(seconds);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int socket_gettimeout(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    if (socket->closed()) return push_socket_error(L, socket->os(), kErrorClosed);
+    lua_pushnumber(L, socket->timeout());
+    return 1;
+}
+
+template <int (SocketBase::*Query)(Address*)>
+int socket_name(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    lua_settop(L, 1);
+    Address* address = push_address_box(L);  // Lua owns it: pushing may raise
+    if (int error = (socket->*Query)(address)) return push_socket_error(L, socket->os(), error);
+    push_address(L, *address);
+    return 1;
+}
+
+// The option names of socket.OPT_* and "so_linger" (lua/common/options.hpp);
+// anything else raises.
+int socket_setopt(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    const OptionSpec& option = check_option(L, 2, OptionNames::Socket);
+    int value = check_option_value(L, 3, option);
+    if (int error = option_fits(option, socket->type())) return push_socket_error(L, socket->os(), error);
+    if (int error = socket->set_option(option.option, value)) return push_socket_error(L, socket->os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int socket_getopt(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    const OptionSpec& option = check_option(L, 2, OptionNames::Socket);
+    if (int error = option_fits(option, socket->type())) return push_socket_error(L, socket->os(), error);
+    int value = option_value_default(option);
+    if (int error = socket->get_option(option.option, &value)) return push_socket_error(L, socket->os(), error);
+    push_option_value(L, option, value);
+    return 1;
+}
+
+int socket_bind(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    if (socket->closed()) return push_socket_error(L, socket->os(), kErrorClosed);
+    if (int failed = push_lookup(L, socket->os(), 2, socket->family(), socket->type(), true)) return failed;
+    const Address& address = address_list(L, -1).front();
+    if (int error = socket->bind(address)) return push_socket_error(L, socket->os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+}  // namespace
+
+const luaL_Reg kSharedMethods[] = {
+    {"close", guarded<socket_close>},
+    {"fileno", guarded<socket_fileno>},
+    {"settimeout", guarded<socket_settimeout>},
+    {"gettimeout", guarded<socket_gettimeout>},
+    {"getsockname", guarded<socket_name<&SocketBase::local_address>>},
+    {"getpeername", guarded<socket_name<&SocketBase::peer_address>>},
+    {"setopt", guarded<socket_setopt>},
+    {"getopt", guarded<socket_getopt>},
+    {"bind", guarded<socket_bind>},
+    {nullptr, nullptr},
+};
+
+}  // namespace lsock::lua

@@ -1,0 +1,224 @@
+#include "lua/socket/socket_object.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include "core/name_lookup.hpp"
+#include "lua/common/errors.hpp"
+#include "lua/common/guard.hpp"
+#include "lua/common/owned.hpp"
+
+namespace lsock::lua {
+
+namespace {
+
+// The candidate addresses of a connect, bind or sendto, owned by Lua so
+// that they survive a yield and are freed by the collector either way.
+using AddressList = std::vector<Address>;
+const TypeSpec kAddressListType{"lsock.addresslist", "address list", nullptr, destroy_owned<AddressList>};
+
+const TypeSpec kAddressBoxType{"lsock.address", "address", nullptr, destroy_owned<Address>};
+
+// The module environment's Os, kept in a userdata (tables hold no light
+// userdata identity of their own).
+struct OsHandle {
+    Os* os;
+};
+const TypeSpec kOsType{"lsock.os", "lsock.os"};
+
+template <typename T>
+int destroy_socket(lua_State* L) {
+    // Garbage collection closes a socket that was not closed.
+    static_cast<T*>(lua_touserdata(L, 1))->~T();
+    return 0;
+}
+
+int tostring_socket(lua_State* L) {
+    SocketBase* socket = check_socket(L, 1);
+    lua_pushfstring(L, "<%s: %d>", test_type(L, 1, kTcpType) ? "tcpsock" : "udpsock", int(socket->fd()));
+    return 1;
+}
+
+void extend_tcp(lua_State* L) { luaL_setfuncs(L, kTcpMethods, 0); }
+void extend_udp(lua_State* L) { luaL_setfuncs(L, kUdpMethods, 0); }
+
+void set_env(lua_State* L, int env_index) {
+    lua_pushvalue(L, env_index);
+    lua_setuservalue(L, -2);
+}
+
+}  // namespace
+
+const TypeSpec kTcpType{"lsock.tcpsock", "tcpsock", kSharedMethods, destroy_socket<TcpObject>,
+                        guarded<tostring_socket>, nullptr, nullptr, nullptr, extend_tcp};
+const TypeSpec kUdpType{"lsock.udpsock", "udpsock", kSharedMethods, destroy_socket<UdpObject>,
+                        guarded<tostring_socket>, nullptr, nullptr, nullptr, extend_udp};
+
+void push_os_env(lua_State* L, Os& os, int owner_index) {
+    if (owner_index != 0) owner_index = lua_absindex(L, owner_index);
+    lua_createtable(L, 2, 0);
+    register_type(L, kOsType);
+    static_cast<OsHandle*>(lua_newuserdata(L, sizeof(OsHandle)))->os = &os;
+    set_type(L, kOsType);
+    lua_rawseti(L, -2, 1);
+    if (owner_index) {
+        lua_pushvalue(L, owner_index);
+        lua_rawseti(L, -2, 2);
+    }
+}
+
+Os& os_of_env(lua_State* L, int env_index) {
+    lua_rawgeti(L, env_index, 1);
+    Os* os = static_cast<OsHandle*>(lua_touserdata(L, -1))->os;
+    lua_pop(L, 1);
+    return *os;
+}
+
+Os& os_of_upvalue(lua_State* L) { return os_of_env(L, lua_upvalueindex(1)); }
+
+TcpObject* check_tcp(lua_State* L, int index) { return static_cast<TcpObject*>(check_type(L, index, kTcpType)); }
+
+UdpObject* check_udp(lua_State* L, int index) { return static_cast<UdpObject*>(check_type(L, index, kUdpType)); }
+
+SocketBase* test_socket(lua_State* L, int index) {
+    if (auto* tcp = static_cast<TcpObject*>(test_type(L, index, kTcpType))) return &tcp->socket;
+    if (auto* udp = static_cast<UdpObject*>(test_type(L, index, kUdpType))) return &udp->socket;
+    return nullptr;
+}
+
+StreamSocket* test_stream(lua_State* L, int index) {
+    auto* tcp = static_cast<TcpObject*>(test_type(L, index, kTcpType));
+    return tcp ? &tcp->socket : nullptr;
+}
+
+SocketBase* check_socket(lua_State* L, int index) {
+    SocketBase* socket = test_socket(L, index);
+    if (!socket) type_error(L, index, "socket");
+    return socket;
+}
+
+TcpObject* new_tcp(lua_State* L, int env_index, Family family) {
+    env_index = lua_absindex(L, env_index);
+    Os& os = os_of_env(L, env_index);
+    auto* object = new (lua_newuserdata(L, sizeof(TcpObject))) TcpObject{StreamSocket(os, family)};
+    set_type(L, kTcpType);
+    set_env(L, env_index);
+    return object;
+}
+
+UdpObject* new_udp(lua_State* L, int env_index, Family family) {
+    env_index = lua_absindex(L, env_index);
+    Os& os = os_of_env(L, env_index);
+    auto* object = new (lua_newuserdata(L, sizeof(UdpObject))) UdpObject{DatagramSocket(os, family), {}};
+    set_type(L, kUdpType);
+    set_env(L, env_index);
+    return object;
+}
+
+void push_tcp_slot(lua_State* L) { lua_newuserdata(L, sizeof(TcpObject)); }
+
+TcpObject* adopt_into_slot(lua_State* L, int slot_index, int listener_index, Family family, Fd accepted) {
+    slot_index = lua_absindex(L, slot_index);
+    listener_index = lua_absindex(L, listener_index);
+    Os& os = static_cast<TcpObject*>(lua_touserdata(L, listener_index))->socket.os();
+    auto* object = new (lua_touserdata(L, slot_index)) TcpObject{StreamSocket(os, family, accepted)};
+    lua_pushvalue(L, slot_index);
+    set_type(L, kTcpType);  // registered already: a registry read, no allocation
+    lua_getuservalue(L, listener_index);
+    lua_setuservalue(L, -2);
+    lua_pop(L, 1);
+    return object;
+}
+
+Family check_family(lua_State* L, int index) {
+    static const char* const names[] = {"inet", "inet6", "unix", nullptr};
+    static const Family families[] = {Family::Inet, Family::Inet6, Family::Unix};
+    if (lua_isnoneornil(L, index)) return Family::Unspec;
+    return families[luaL_checkoption(L, index, nullptr, names)];
+}
+
+int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive) {
+    std::size_t host_size = 0;
+    const char* host = luaL_checklstring(L, index, &host_size);
+    bool is_unix = std::strncmp(host, "unix:", 5) == 0;
+    const char* service = nullptr;
+    std::size_t service_size = 0;
+    if (!is_unix) {
+        if (lua_type(L, index + 1) == LUA_TNUMBER) {
+            lua_Integer port = lua_tointeger(L, index + 1);
+            luaL_argcheck(L, port >= 0 && port <= 65535, index + 1, "port out of range");
+            lua_pushvalue(L, index + 1);
+            lua_replace(L, index + 1);
+        } else if (lua_type(L, index + 1) != LUA_TSTRING) {
+            const char* got = luaL_typename(L, index + 1);
+            luaL_argerror(L, index + 1, lua_pushfstring(L, "port (number or service name) expected, got %s", got));
+        }
+        service = lua_tolstring(L, index + 1, &service_size);  // converts a number in place
+    }
+    // A NUL inside a name would silently cut it short: refuse it instead.
+    if (std::strlen(host) != host_size || (service && std::strlen(service) != service_size)) {
+        if (is_unix) return push_socket_error(L, os, EINVAL);
+        return push_socket_resolve_error(L, os, ResolveError::NotFound);
+    }
+    // Argument errors are all raised above; what the lookup builds lives in
+    // the Lua-owned list from here on.
+    AddressList* list = push_owned<AddressList>(L, kAddressListType);
+    if (is_unix) {
+        if (family != Family::Unspec && family != Family::Unix) {
+            lua_pop(L, 1);
+            return push_socket_error(L, os, EAFNOSUPPORT);
+        }
+        std::string path;
+        parse_unix_target(host, &path);
+        list->push_back(Address::unix_path(std::move(path)));
+        return 0;
+    }
+    LookupRequest request;
+    request.host = host;
+    request.service = service;
+    request.family = family == Family::Unix ? Family::Unspec : family;
+    request.type = type;
+    request.passive = passive;
+    ResolveError error = lookup_addresses(os, request, list);
+    if (error != ResolveError::None) {
+        lua_pop(L, 1);
+        return push_socket_resolve_error(L, os, error);
+    }
+    if (family == Family::Unix) {
+        lua_pop(L, 1);
+        return push_socket_error(L, os, EAFNOSUPPORT);
+    }
+    return 0;
+}
+
+Address* push_address_box(lua_State* L) { return push_owned<Address>(L, kAddressBoxType); }
+
+const std::vector<Address>& address_list(lua_State* L, int index) { return *owned_at<AddressList>(L, index); }
+
+void push_address(lua_State* L, const Address& address) {
+    if (address.family == Family::Unix) {
+        lua_pushlstring(L, address.path.data(), address.path.size());
+        return;
+    }
+    // The text is formatted into a plain array: no std::string is alive
+    // while Lua allocates.
+    char ip[64];
+    std::size_t ip_size = address.ip_text().copy(ip, sizeof ip);
+    lua_createtable(L, 2, 2);
+    lua_pushlstring(L, ip, ip_size);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, 1);
+    lua_setfield(L, -2, "ip");
+    lua_pushinteger(L, address.port);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, 2);
+    lua_setfield(L, -2, "port");
+}
+
+void register_socket_types(lua_State* L) {
+    register_type(L, kTcpType);
+    register_type(L, kUdpType);
+}
+
+}  // namespace lsock::lua
