@@ -1,10 +1,8 @@
 #include "lua/common/errors.hpp"
 
 #include <cerrno>
-#include <cstring>
-#include <string>
-
 #include "core/step.hpp"
+#include "lua/common/text.hpp"
 
 namespace lsock::lua {
 
@@ -38,26 +36,9 @@ const ErrorEntry* entry_of(int error) {
     return nullptr;
 }
 
-// The Os's text, copied out of its std::string before Lua (which may raise
-// while it allocates) sees it.
-struct Text {
-    char bytes[256];
-    std::size_t size;
-};
+void push_system_message(lua_State* L, Os& os, int error) { push_text(L, system_message(os, error)); }
 
-Text copy_of(const std::string& text) {
-    Text out;
-    out.size = text.copy(out.bytes, sizeof out.bytes);
-    return out;
-}
-
-void push_text(lua_State* L, const Text& text) { lua_pushlstring(L, text.bytes, text.size); }
-
-void push_system_message(lua_State* L, Os& os, int error) { push_text(L, copy_of(os.error_message(error))); }
-
-void push_resolve_message(lua_State* L, Os& os, ResolveError error) {
-    push_text(L, copy_of(os.resolve_error_message(error)));
-}
+void push_resolve_message(lua_State* L, Os& os, ResolveError error) { push_text(L, resolve_message(os, error)); }
 
 }  // namespace
 

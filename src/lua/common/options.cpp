@@ -73,6 +73,26 @@ void push_option_value(lua_State* L, const OptionSpec& spec, int value) {
 
 int option_value_default(const OptionSpec& spec) { return spec.value == OptionValue::Linger ? -1 : 0; }
 
+int set_option(lua_State* L, SocketBase& socket, OptionNames names, PushError push_error) {
+    const OptionSpec& option = check_option(L, 2, names);
+    int value = check_option_value(L, 3, option);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    if (int error = option_fits(option, socket.type())) return push_error(L, socket.os(), error);
+    if (int error = socket.set_option(option.option, value)) return push_error(L, socket.os(), error);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int get_option(lua_State* L, SocketBase& socket, OptionNames names, PushError push_error) {
+    const OptionSpec& option = check_option(L, 2, names);
+    if (socket.closed()) return push_error(L, socket.os(), kErrorClosed);
+    if (int error = option_fits(option, socket.type())) return push_error(L, socket.os(), error);
+    int value = option_value_default(option);
+    if (int error = socket.get_option(option.option, &value)) return push_error(L, socket.os(), error);
+    push_option_value(L, option, value);
+    return 1;
+}
+
 int option_fits(const OptionSpec& spec, SocketType type) {
     return spec.option == SocketOption::NoDelay && type != SocketType::Stream ? ENOPROTOOPT : 0;
 }

@@ -8,6 +8,7 @@
 
 #include <lua.hpp>
 
+#include "core/socket_base.hpp"
 #include "lsock/os.hpp"
 
 namespace lsock::lua {
@@ -22,6 +23,15 @@ struct OptionSpec {
 };
 
 enum class OptionNames { Socket, Sock };
+
+// How a face reports a run-time failure (lua/common/errors.hpp).
+using PushError = int (*)(lua_State* L, Os& os, int error);
+
+// s:setopt(name, value) and s:getopt(name) of either face, for the socket
+// (checked by the caller) at 1: raise on a bad name or value, report what
+// the socket says with `push_error`.
+int set_option(lua_State* L, SocketBase& socket, OptionNames names, PushError push_error);
+int get_option(lua_State* L, SocketBase& socket, OptionNames names, PushError push_error);
 
 // The option named at `index` in `names`' column; raises for any other.
 const OptionSpec& check_option(lua_State* L, int index, OptionNames names);

@@ -1,6 +1,7 @@
 // netsim hosts: where threads run and which `socket` module they get.
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/text.hpp"
 #include "lua/netsim/netsim_objects.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/socket/socket_module.hpp"
@@ -79,9 +80,7 @@ int host_addresses(lua_State* L) {
     lua_newtable(L);
     int i = 0;
     for (const Address& address : host.addresses()) {
-        char ip[64];
-        std::size_t size = address.ip_text().copy(ip, sizeof ip);
-        lua_pushlstring(L, ip, size);
+        push_text(L, ip_text(address));
         lua_rawseti(L, -2, ++i);
     }
     return 1;

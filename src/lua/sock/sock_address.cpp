@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lua/common/guard.hpp"
+#include "lua/common/text.hpp"
 #include "lua/sock/sock_module.hpp"
 
 namespace lsock::lua::sock {
@@ -34,22 +35,7 @@ SaObject* check_sa(lua_State* L, int index) { return static_cast<SaObject*>(chec
 
 IpObject* check_ip(lua_State* L, int index) { return static_cast<IpObject*>(check_type(L, index, kIpType)); }
 
-// Text of an address in a plain array: the std::string that formats it is
-// gone before Lua, which may raise, gets the bytes.
-struct ShortText {
-    char text[128];
-    std::size_t size;
-};
-
-ShortText text_of(const std::string& formatted) {
-    ShortText out;
-    out.size = formatted.copy(out.text, sizeof out.text);
-    return out;
-}
-
-void push_text(lua_State* L, const ShortText& text) { lua_pushlstring(L, text.text, text.size); }
-
-void push_address_text(lua_State* L, const Address& address) { push_text(L, text_of(address.to_string())); }
+void push_address_text(lua_State* L, const Address& address) { push_text(L, address_text(address)); }
 
 // --- ai --------------------------------------------------------------------
 
@@ -186,7 +172,7 @@ int sa_equal(lua_State* L) {
 }
 
 int ip_tostring(lua_State* L) {
-    push_text(L, text_of(check_ip(L, 1)->address.ip_text()));
+    push_text(L, ip_text(check_ip(L, 1)->address));
     return 1;
 }
 

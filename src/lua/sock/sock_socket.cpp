@@ -88,27 +88,9 @@ int socket_bind(lua_State* L) {
 
 // --- options (lua/common/options.hpp) -----------------------------------------
 
-int socket_setopt(lua_State* L) {
-    SocketBase* socket = check_any_socket(L, 1);
-    const OptionSpec& option = check_option(L, 2, OptionNames::Sock);
-    int value = check_option_value(L, 3, option);
-    if (socket->closed()) return push_sock_error(L, socket->os(), kErrorClosed);
-    if (int error = option_fits(option, socket->type())) return push_sock_error(L, socket->os(), error);
-    if (int error = socket->set_option(option.option, value)) return push_sock_error(L, socket->os(), error);
-    lua_pushboolean(L, 1);
-    return 1;
-}
+int socket_setopt(lua_State* L) { return set_option(L, *check_any_socket(L, 1), OptionNames::Sock, push_sock_error); }
 
-int socket_getopt(lua_State* L) {
-    SocketBase* socket = check_any_socket(L, 1);
-    const OptionSpec& option = check_option(L, 2, OptionNames::Sock);
-    if (socket->closed()) return push_sock_error(L, socket->os(), kErrorClosed);
-    if (int error = option_fits(option, socket->type())) return push_sock_error(L, socket->os(), error);
-    int value = option_value_default(option);
-    if (int error = socket->get_option(option.option, &value)) return push_sock_error(L, socket->os(), error);
-    push_option_value(L, option, value);
-    return 1;
-}
+int socket_getopt(lua_State* L) { return get_option(L, *check_any_socket(L, 1), OptionNames::Sock, push_sock_error); }
 
 template <int (SocketBase::*Query)(Address*)>
 int socket_name(lua_State* L) {

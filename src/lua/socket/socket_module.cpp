@@ -8,6 +8,7 @@
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
 #include "lua/common/owned.hpp"
+#include "lua/common/text.hpp"
 #include "lua/socket/select.hpp"
 #include "lua/socket/socket_object.hpp"
 
@@ -65,8 +66,7 @@ int socket_getaddrinfo(lua_State* L) {
     lua_createtable(L, int(found->size()), 0);
     int index = 0;
     for (const ResolvedAddress& entry : *found) {
-        char ip[64];
-        std::size_t ip_size = entry.address.ip_text().copy(ip, sizeof ip);
+        ShortText ip = ip_text(entry.address);
         lua_createtable(L, 0, 6);
         lua_pushinteger(L, int(entry.family));
         lua_setfield(L, -2, "family");
@@ -74,7 +74,7 @@ int socket_getaddrinfo(lua_State* L) {
         lua_setfield(L, -2, "socktype");
         lua_pushinteger(L, entry.protocol);
         lua_setfield(L, -2, "protocol");
-        lua_pushlstring(L, ip, ip_size);
+        push_text(L, ip);
         lua_setfield(L, -2, "addr");
         lua_pushinteger(L, entry.address.port);
         lua_setfield(L, -2, "port");

@@ -8,6 +8,7 @@
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
 #include "lua/common/owned.hpp"
+#include "lua/common/text.hpp"
 
 namespace lsock::lua {
 
@@ -201,12 +202,9 @@ void push_address(lua_State* L, const Address& address) {
         lua_pushlstring(L, address.path.data(), address.path.size());
         return;
     }
-    // The text is formatted into a plain array: no std::string is alive
-    // while Lua allocates.
-    char ip[64];
-    std::size_t ip_size = address.ip_text().copy(ip, sizeof ip);
+    ShortText ip = ip_text(address);
     lua_createtable(L, 2, 2);
-    lua_pushlstring(L, ip, ip_size);
+    push_text(L, ip);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, 1);
     lua_setfield(L, -2, "ip");
