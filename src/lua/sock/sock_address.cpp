@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lua/common/guard.hpp"
+#include "lua/common/names.hpp"
 #include "lua/common/text.hpp"
 #include "lua/sock/sock_module.hpp"
 
@@ -239,14 +240,5 @@ AiObject* ai_at(lua_State* L, int index) { return static_cast<AiObject*>(lua_tou
 std::size_t candidate_count(const AiObject* ai) { return ai->list ? ai->list->size() - ai->index : 0; }
 
 const Address& candidate(const AiObject* ai, std::size_t n) { return (*ai->list)[ai->index + n].address; }
-
-const char* family_name(Family family) {
-    switch (family) {
-        case Family::Inet: return "inet";
-        case Family::Inet6: return "inet6";
-        case Family::Unix: return "unix";
-        default: return "unspec";
-    }
-}
 
 }  // namespace lsock::lua::sock

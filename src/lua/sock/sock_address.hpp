@@ -59,8 +59,7 @@ void register_address_types(lua_State* L);
 // while Lua may raise).
 SaObject* push_sa(lua_State* L);
 
-// Names of the SPEC's enumerations; -1 / Unspec when unknown.
-const char* family_name(Family family);
+// Protocol names (docs/sock.md); null / the fallback when unknown.
 const char* protocol_name(int protocol);
 int check_protocol(lua_State* L, int index, int fallback);
 

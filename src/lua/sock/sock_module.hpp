@@ -1,4 +1,4 @@
-// The `sock` module (SPEC "Module sock"): coroutine-scheduled sockets. One
+// The `sock` module (docs/sock.md): coroutine-scheduled sockets. One
 // module table per loop: `require "sock"` gets the one of the real kernel;
 // the simulation builds one per simulated host, exactly like `socket`.
 #pragma once

@@ -8,6 +8,7 @@
 #include "core/name_lookup.hpp"
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/names.hpp"
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
@@ -31,7 +32,7 @@ struct FlagName {
     const char* name;
     int bit;
 };
-// "cannonname" is how SPEC (and the LuaJIT original) spell it.
+// "cannonname" is how docs/sock.md (and the LuaJIT original) spell it.
 const FlagName kFlags[] = {{"passive", kResolvePassive},         {"cannonname", kResolveCanonName},
                            {"canonname", kResolveCanonName},     {"numerichost", kResolveNumericHost},
                            {"numericserv", kResolveNumericServ}, {"all", kResolveAll},
@@ -77,13 +78,6 @@ int check_flags(lua_State* L, int arg) {
         lua_pop(L, 1);
     }
     return flags;
-}
-
-Family check_family_name(lua_State* L, int arg, Family fallback) {
-    static const char* const names[] = {"inet", "inet6", "unix", nullptr};
-    static const Family families[] = {Family::Inet, Family::Inet6, Family::Unix};
-    if (lua_isnoneornil(L, arg)) return fallback;
-    return families[luaL_checkoption(L, arg, nullptr, names)];
 }
 
 // host at `arg`, port at `arg + 1` (a unix "host" is the path; no port).
@@ -161,7 +155,7 @@ int sock_addr(lua_State* L) {
     Request request;
     request.type = check_socket_type(L, 3);
     request.mode = LookupMode::Endpoint;
-    request.family = check_family_name(L, 4, Family::Inet);
+    request.family = check_family(L, 4, Family::Inet);
     request.protocol = check_protocol(L, 5, 0);
     request.flags = check_flags(L, 6);
     read_host_port(L, 1, &request);

@@ -7,6 +7,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/names.hpp"
 #include "lua/common/options.hpp"
 #include "lua/common/step_wait.hpp"
 #include "lua/sock/sock_address.hpp"
@@ -104,9 +105,7 @@ int socket_name(lua_State* L) {
 
 template <Kind K>
 int sock_new(lua_State* L) {
-    static const char* const families[] = {"inet", "inet6", "unix", nullptr};
-    static const Family family_values[] = {Family::Inet, Family::Inet6, Family::Unix};
-    Family family = lua_isnoneornil(L, 1) ? Family::Inet : family_values[luaL_checkoption(L, 1, nullptr, families)];
+    Family family = check_family(L, 1, Family::Inet);
     // Raw sockets need a protocol: ICMP is the one a raw socket is usually for.
     int fallback = K == kTcp ? 6 : K == kUdp ? 17 : family == Family::Inet6 ? 58 : 1;
     if (family == Family::Unix && K != kRaw) fallback = 0;

@@ -7,6 +7,7 @@
 #include "core/name_lookup.hpp"
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/names.hpp"
 #include "lua/common/owned.hpp"
 #include "lua/common/text.hpp"
 #include "lua/socket/select.hpp"
@@ -23,7 +24,7 @@ const TypeSpec kAnswersType{"lsock.answers", "getaddrinfo answers", nullptr, des
 template <bool Stream>
 int socket_new(lua_State* L) {
     Os& os = os_of_upvalue(L);
-    Family family = check_family(L, 1);
+    Family family = check_family(L, 1, Family::Unspec);
     SocketBase* socket = Stream ? static_cast<SocketBase*>(&new_tcp(L, lua_upvalueindex(1), family)->socket)
                                 : static_cast<SocketBase*>(&new_udp(L, lua_upvalueindex(1), family)->socket);
     if (family != Family::Unspec) {

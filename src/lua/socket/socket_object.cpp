@@ -132,13 +132,6 @@ TcpObject* adopt_into_slot(lua_State* L, int slot_index, int listener_index, Fam
     return object;
 }
 
-Family check_family(lua_State* L, int index) {
-    static const char* const names[] = {"inet", "inet6", "unix", nullptr};
-    static const Family families[] = {Family::Inet, Family::Inet6, Family::Unix};
-    if (lua_isnoneornil(L, index)) return Family::Unspec;
-    return families[luaL_checkoption(L, index, nullptr, names)];
-}
-
 int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive) {
     std::size_t host_size = 0;
     const char* host = luaL_checklstring(L, index, &host_size);

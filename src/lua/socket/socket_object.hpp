@@ -76,7 +76,4 @@ inline int run_socket_call(lua_State* L, Os& os, const BlockingCall& call) {
     return run_blocking(L, call);
 }
 
-// Optional family name argument ("inet", "inet6", "unix").
-Family check_family(lua_State* L, int index);
-
 }  // namespace lsock::lua

@@ -57,7 +57,7 @@ int attempt_connect(lua_State* L, Wait* wait) {
             lua_replace(L, 5);
             continue;
         }
-        // After a failed connect the socket is closed (SPEC).
+        // After a failed connect the socket is closed (docs/socket.md).
         socket.close();
         return push_socket_error(L, socket.os(), step.error);
     }
