@@ -302,3 +302,76 @@ TEST_CASE("lookup_addresses passes the resolver's error through", "[name_lookup]
         CHECK(out.empty());
     }
 }
+
+// --- lookup: the one function every face goes through --------------------------
+
+namespace {
+
+lsock::LookupQuery endpoint(const char* host, std::uint16_t port, Family family = Family::Inet) {
+    lsock::LookupQuery q;
+    q.host_kind = lsock::LookupHost::Named;
+    q.host = host;
+    q.port_given = true;
+    q.port = port;
+    q.family = family;
+    q.type = SocketType::Stream;
+    return q;
+}
+
+}  // namespace
+
+TEST_CASE("lookup names a numeric host after itself when asked for the canonical name", "[name_lookup][numeric]") {
+    FakeOs os;
+    std::vector<ResolvedAddress> out;
+    lsock::LookupQuery q = endpoint("123.124.125.126", 1234);
+    q.flags = lsock::kResolveCanonName;
+    CHECK(lsock::lookup(os, q, &out) == ResolveError::None);
+    CHECK(os.resolves.empty());
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].canonical_name == "123.124.125.126");
+    CHECK(out[0].address.to_string() == "123.124.125.126:1234");
+    CHECK(out[0].protocol == 6);
+    q.flags = 0;
+    CHECK(lsock::lookup(os, q, &out) == ResolveError::None);
+    CHECK(out[0].canonical_name.empty());
+}
+
+TEST_CASE("lookup answers Any and Loopback without the resolver", "[name_lookup][numeric]") {
+    FakeOs os;
+    std::vector<ResolvedAddress> out;
+    lsock::LookupQuery q = endpoint("", 80, Family::Inet6);
+    q.host_kind = lsock::LookupHost::Any;
+    CHECK(lsock::lookup(os, q, &out) == ResolveError::None);
+    CHECK(texts({out[0].address}) == Texts{"[::]:80"});
+    q.host_kind = lsock::LookupHost::Loopback;
+    CHECK(lsock::lookup(os, q, &out) == ResolveError::None);
+    CHECK(texts({out[0].address}) == Texts{"[::1]:80"});
+    CHECK(os.resolves.empty());
+}
+
+TEST_CASE("lookup sets a port it was given on the resolver's answers and asks no service", "[name_lookup][resolver]") {
+    FakeOs os;
+    os.resolve_answer = {entry("10.0.0.7", 0)};
+    std::vector<ResolvedAddress> out;
+    CHECK(lsock::lookup(os, endpoint("host.example", 8080), &out) == ResolveError::None);
+    REQUIRE(os.resolves.size() == 1);
+    CHECK_FALSE(os.resolves[0].service.has_value());
+    CHECK(out[0].address.port == 8080);
+}
+
+TEST_CASE("lookup in Resolver mode hands a numeric host to the resolver and keeps its answers as they are",
+          "[name_lookup][resolver]") {
+    FakeOs os;
+    os.resolve_answer = {entry("127.0.0.1", 80, SocketType::Stream), entry("127.0.0.1", 80, SocketType::Datagram)};
+    os.resolve_answer[0].protocol = 0;
+    lsock::LookupQuery q;
+    q.mode = lsock::LookupMode::Resolver;
+    q.host = "127.0.0.1";
+    q.service = "80";
+    std::vector<ResolvedAddress> out;
+    CHECK(lsock::lookup(os, q, &out) == ResolveError::None);
+    REQUIRE(os.resolves.size() == 1);
+    CHECK(os.resolves[0].service == std::optional<std::string>("80"));
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].protocol == 0);  // not filled in: getaddrinfo shows the resolver's answer
+}

@@ -120,6 +120,17 @@ describe("sock.addr", function()
     support.raises(function() sock.addr({}, 80, "tcp") end, "addr", "host")
     support.raises(function() sock.addr(true, 80, "tcp") end, "addr", "host")
   end))
+
+  -- glibc names a numeric host after itself; the lookup answers numeric
+  -- hosts without the resolver and used to drop the name.
+  it("keeps the canonical name of a numeric host asked for with cannonname", support.test(function(sock)
+    local ai = assert(sock.addr("123.124.125.126", 1234, "tcp", "inet", nil, { cannonname = true }))
+    assert.equal("123.124.125.126", ai:name())
+    assert.equal("123.124.125.126:1234", ai:tostring())
+    assert.is_nil(assert(sock.addr("123.124.125.126", 1234, "tcp")):name())
+    local v6 = assert(sock.addr("::1", 80, "tcp", "inet6", nil, "cannonname"))
+    assert.equal("::1", v6:name())
+  end))
 end)
 
 describe("sock.addr with the system resolver #loopback", function()
