@@ -102,6 +102,8 @@ int tcp_connect(lua_State* L) {
     EndpointHints hints{SocketType::Stream, socket.family(), tcp->protocol, false};
     if (int failed = push_endpoint(L, socket.os(), 2, hints, &next)) return failed;
     double deadline = next <= top ? check_expires(L, next) : kNoDeadline;
+    // The ai to slot 2 (with no address arguments it is already there).
+    lua_pushvalue(L, -1);
     lua_replace(L, 2);
     lua_settop(L, 2);
     lua_pushinteger(L, 0);
