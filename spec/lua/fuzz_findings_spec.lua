@@ -2,6 +2,7 @@
 -- that once crashed, hung or answered wrong). Both kernels unless tagged.
 
 local net = require "spec.support.net"
+local helpers = require "spec.support.helpers"
 local support = require "spec.lua.sock_support"
 
 describe("fuzz findings: sock", function()
@@ -50,5 +51,67 @@ describe("fuzz findings: metamethods called with another self", function()
     assert.is_false(pcall(gc, assert(socket.udp())))
     assert.is_false(pcall(gc, nil))
     t:close()
+  end))
+end)
+
+describe("fuzz findings: objects reached after their __gc", function()
+
+  it("a socket whose __gc ran answers closed, and a second __gc is harmless", net.test(function(socket)
+    for _, kind in ipairs({ "tcp", "udp" }) do
+      local s = assert(socket[kind]("inet"))
+      local gc = getmetatable(s).__gc
+      gc(s)
+      assert.equal(-1, s:fileno())
+      local ok, err = s:settimeout(1)
+      assert.is_nil(ok)
+      assert.equal(socket.ERROR_CLOSED, err)
+      assert.is_true(s:close())
+      gc(s)
+    end
+    local t = assert(socket.tcp("inet"))
+    getmetatable(t).__gc(t)
+    local _, err = t:read(1)
+    assert.equal(socket.ERROR_CLOSED, err)
+    _, err = t:write("x")
+    assert.equal(socket.ERROR_CLOSED, err)
+  end))
+
+  it("a finalized socket with buffered data hands out no freed bytes", net.test(function(socket)
+    local client, server = helpers.tcp_pair(socket)
+    assert(server:write(("x"):rep(1000) .. "\n" .. ("y"):rep(5000)))
+    assert.equal(("x"):rep(1000), client:readuntil("\n")())
+    getmetatable(client).__gc(client)  -- what readuntil buffered is freed
+    local data, err, partial = client:read(1)
+    assert.is_nil(data)
+    assert.equal(socket.ERROR_CLOSED, err)
+    assert.equal("", partial)
+    server:close()
+  end))
+
+  it("a socket resurrected by another finalizer answers closed", net.test(function(socket)
+    local saved
+    do
+      local s = assert(socket.tcp("inet"))
+      -- made after s: finalized before it, in the same cycle
+      setmetatable({}, { __gc = function() saved = s end })
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.is_not_nil(saved)
+    local _, err = saved:read(1)
+    assert.equal(socket.ERROR_CLOSED, err)
+    saved = nil
+  end))
+
+  it("a sock socket whose __gc ran answers closed", support.test(function(sock)
+    for _, kind in ipairs({ "tcp", "udp" }) do
+      local s = assert(sock[kind]())
+      getmetatable(s).__gc(s)
+      local ok, err = s:setopt("so_reuseaddr", true)
+      assert.is_nil(ok)
+      assert.equal("closed", err)
+      getmetatable(s).__gc(s)
+      assert.is_true(s:close())
+    end
   end))
 end)

@@ -26,11 +26,27 @@ Kind kind_of(lua_State* L, int index) {
     return kNotASocket;
 }
 
+// Garbage collection closes a socket that was not closed. As in `socket`
+// (socket_object.cpp), what stays is a closed socket that owns nothing: a
+// socket reached after its __gc answers "closed".
+void make_closed(TcpSock* at, Os& os, Family family, int protocol, LoopObject* loop) {
+    new (at) TcpSock{StreamSocket(os, family), protocol, loop};
+}
+void make_closed(DatagramSock* at, Os& os, Family family, int protocol, LoopObject* loop) {
+    new (at) DatagramSock{DatagramSocket(os, family), protocol, loop};
+}
+
 template <typename T>
 int socket_gc(lua_State* L) {
     auto* object = static_cast<T*>(lua_touserdata(L, 1));
     close_socket(loop_of(L, 1), object->socket);
+    Os& os = object->socket.os();
+    Family family = object->socket.family();
+    int protocol = object->protocol;
+    LoopObject* loop = object->loop;
     object->~T();
+    make_closed(object, os, family, protocol, loop);
+    object->socket.close();
     return 0;
 }
 

@@ -28,10 +28,22 @@ struct OsHandle {
 };
 const TypeSpec kOsType{"lsock.os", "lsock.os"};
 
+// Garbage collection closes a socket that was not closed. The userdata can
+// be reached after its __gc (a weak key, a finalizer that resurrects it, a
+// script calling the __gc it found): what stays is a closed socket that
+// owns nothing, so its methods answer ERROR_CLOSED and a second __gc is
+// harmless.
+void make_closed(TcpObject* at, Os& os, Family family) { new (at) TcpObject{StreamSocket(os, family)}; }
+void make_closed(UdpObject* at, Os& os, Family family) { new (at) UdpObject{DatagramSocket(os, family), {}}; }
+
 template <typename T>
-int destroy_socket(lua_State* L) {
-    // Garbage collection closes a socket that was not closed.
-    static_cast<T*>(lua_touserdata(L, 1))->~T();
+int finalize_socket(lua_State* L) {
+    auto* object = static_cast<T*>(lua_touserdata(L, 1));
+    Os& os = object->socket.os();
+    Family family = object->socket.family();
+    object->~T();
+    make_closed(object, os, family);  // owns no descriptor and no memory
+    object->socket.close();
     return 0;
 }
 
@@ -51,9 +63,9 @@ void set_env(lua_State* L, int env_index) {
 
 }  // namespace
 
-const TypeSpec kTcpType{"lsock.tcpsock", "tcpsock", kSharedMethods, destroy_socket<TcpObject>,
+const TypeSpec kTcpType{"lsock.tcpsock", "tcpsock", kSharedMethods, finalize_socket<TcpObject>,
                         guarded<tostring_socket>, nullptr, nullptr, nullptr, extend_tcp};
-const TypeSpec kUdpType{"lsock.udpsock", "udpsock", kSharedMethods, destroy_socket<UdpObject>,
+const TypeSpec kUdpType{"lsock.udpsock", "udpsock", kSharedMethods, finalize_socket<UdpObject>,
                         guarded<tostring_socket>, nullptr, nullptr, nullptr, extend_udp};
 
 void push_os_env(lua_State* L, Os& os, int owner_index) {
