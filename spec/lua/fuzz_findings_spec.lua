@@ -54,6 +54,32 @@ describe("fuzz findings: metamethods called with another self", function()
   end))
 end)
 
+describe("fuzz findings: sock metamethods called with another self", function()
+
+  it("an ai's __index with a socket or a table raises, never crashes", support.test(function(sock)
+    local ai = assert(sock.addr("127.0.0.1", 80, "tcp"))
+    local index = getmetatable(ai).__index
+    local t = assert(sock.tcp())
+    assert.is_false(pcall(index, t, "x"))
+    assert.is_false(pcall(index, {}, "x"))
+    assert.is_false(pcall(getmetatable(ai.addr).__gc, {}))
+    assert.is_false(pcall(getmetatable(t).__gc, sock.buffer(4)))
+    assert.equal("function", type(index(ai, "next")))
+    t:close()
+  end))
+end)
+
+describe("fuzz findings: odd numbers", function()
+
+  it("socket.select with a NaN timeout raises instead of waiting for ever", net.test(function(socket)
+    local u = assert(socket.udp("inet"))
+    local ok, err = pcall(socket.select, { u }, nil, 0 / 0)
+    assert.is_false(ok)
+    assert.matches("NaN", err)
+    u:close()
+  end))
+end)
+
 describe("fuzz findings: objects reached after their __gc", function()
 
   it("a socket whose __gc ran answers closed, and a second __gc is harmless", net.test(function(socket)

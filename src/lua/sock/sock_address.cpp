@@ -121,6 +121,7 @@ int ai_tostring(lua_State* L) {
 }
 
 int ai_index(lua_State* L) {
+    check_type(L, 1, kAiType);  // a freed ai still has its methods
     if (lua_type(L, 2) == LUA_TSTRING && std::strcmp(lua_tostring(L, 2), "addr") == 0) {
         push_sa_of(L, entry_of(check_ai(L, 1)).address);
         return 1;

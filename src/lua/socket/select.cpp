@@ -102,6 +102,7 @@ int socket_select(lua_State* L) {
     check_list(L, 1);
     check_list(L, 2);
     double timeout = luaL_optnumber(L, 3, -1);
+    luaL_argcheck(L, timeout == timeout, 3, "timeout is NaN");
     lua_settop(L, 3);
     std::size_t readers = list_length(L, 1);
     std::size_t writers = list_length(L, 2);
