@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lua/netsim_objects.hpp"
+#include "lua/netsim_options.hpp"
 #include "sim_host.hpp"
 
 namespace lsock::lua {
@@ -24,6 +25,12 @@ std::string seed_text(const sim::World& world) {
 int world_gc(lua_State* L) {
     static_cast<WorldObject*>(lua_touserdata(L, 1))->~WorldObject();
     return 0;
+}
+
+// Records the first failure of a run (world:run raises it when the run ends).
+void fail_run(WorldObject* world, const std::string& what, const char* message) {
+    world->failure = "netsim (seed " + seed_text(world->world) + "): " + what + " failed at t=" +
+                     std::to_string(world->world.now()) + ": " + message;
 }
 
 // Resumes one coroutine of the world at `world_index`. A thread that ended
@@ -58,8 +65,7 @@ void resume_thread(lua_State* L, int world_index, lua_State* co) {
         lua_rawget(L, -2);
         HostObject* host = static_cast<HostObject*>(lua_touserdata(L, -1));
         std::string where = host ? "host '" + host->host().name() + "'" : "a host";
-        world->failure = "netsim (seed " + seed_text(world->world) + "): a thread on " + where +
-                         " failed at t=" + std::to_string(world->world.now()) + ": " + lua_tostring(L, -3);
+        fail_run(world, "a thread on " + where, lua_tostring(L, -3));
         lua_pop(L, 3);
     }
     world->world.forget_token(co);
@@ -144,29 +150,30 @@ int world_host(lua_State* L) {
     return 1;
 }
 
-// Link settings from a Lua table; absent fields keep `base`.
-sim::LinkConfig check_link(lua_State* L, int index, sim::LinkConfig base) {
+// Link settings from a Lua table; absent fields keep `base`. `call` names
+// the Lua call in error messages.
+sim::LinkConfig check_link(lua_State* L, int index, const char* call, sim::LinkConfig base) {
     luaL_checktype(L, index, LUA_TTABLE);
     struct Field {
         const char* name;
         double sim::LinkConfig::*member;
-        bool probability;
+        NumberRange range;
     };
     static const Field fields[] = {
-        {"latency", &sim::LinkConfig::latency, false},   {"jitter", &sim::LinkConfig::jitter, false},
-        {"bandwidth", &sim::LinkConfig::bandwidth, false}, {"loss", &sim::LinkConfig::loss, true},
-        {"duplicate", &sim::LinkConfig::duplicate, true}, {"reorder", &sim::LinkConfig::reorder, true},
-        {"reorder_delay", &sim::LinkConfig::reorder_delay, false},
+        {"latency", &sim::LinkConfig::latency, NumberRange::NonNegative},
+        {"jitter", &sim::LinkConfig::jitter, NumberRange::NonNegative},
+        {"bandwidth", &sim::LinkConfig::bandwidth, NumberRange::NonNegative},
+        {"loss", &sim::LinkConfig::loss, NumberRange::Probability},
+        {"duplicate", &sim::LinkConfig::duplicate, NumberRange::Probability},
+        {"reorder", &sim::LinkConfig::reorder, NumberRange::Probability},
+        {"reorder_delay", &sim::LinkConfig::reorder_delay, NumberRange::NonNegative},
     };
+    static const char* const names[] = {"latency", "jitter",  "bandwidth",     "loss",
+                                        "duplicate", "reorder", "reorder_delay", nullptr};
+    check_option_names(L, index, call, "link option", names);
     for (const Field& field : fields) {
         lua_getfield(L, index, field.name);
-        if (!lua_isnil(L, -1)) {
-            if (!lua_isnumber(L, -1)) luaL_error(L, "link field '%s' must be a number", field.name);
-            double value = lua_tonumber(L, -1);
-            if (value < 0 || value != value || (field.probability && value > 1))
-                luaL_error(L, "link field '%s' out of range: %f", field.name, value);
-            base.*field.member = value;
-        }
+        if (!lua_isnil(L, -1)) base.*field.member = check_number_option(L, -1, call, field.name, field.range);
         lua_pop(L, 1);
     }
     return base;
@@ -177,7 +184,7 @@ int world_link(lua_State* L) {
     WorldObject* world = check_world(L, 1);
     sim::SimHost& a = check_host(L, 2)->host();
     sim::SimHost& b = check_host(L, 3)->host();
-    sim::LinkConfig config = check_link(L, 4, world->world.link(a, b));
+    sim::LinkConfig config = check_link(L, 4, OneWay ? "world:link_one_way" : "world:link", world->world.link(a, b));
     if (OneWay) world->world.set_link_one_way(a, b, config);
     else world->world.set_link(a, b, config);
     return 0;
@@ -185,7 +192,7 @@ int world_link(lua_State* L) {
 
 int world_default_link(lua_State* L) {
     WorldObject* world = check_world(L, 1);
-    world->world.set_default_link(check_link(L, 2, sim::LinkConfig{}));
+    world->world.set_default_link(check_link(L, 2, "world:default_link", sim::LinkConfig{}));
     return 0;
 }
 
@@ -297,17 +304,22 @@ void push_world_table(lua_State* L, int world_index, const char* field) {
 // netsim.world{seed = n}: seeds default to 1, never to OS entropy, so that a
 // test without a seed still runs the same way every time.
 int new_world(lua_State* L) {
+    if (lua_isnoneornil(L, 1)) {
+        lua_settop(L, 0);
+        lua_newtable(L);
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char* const options[] = {"seed", nullptr};
+    check_option_names(L, 1, "netsim.world", "world option", options);
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "seed");
     lua_Number seed = 1;
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        lua_getfield(L, 1, "seed");
-        if (!lua_isnil(L, -1)) {
-            luaL_argcheck(L, lua_isnumber(L, -1), 1, "seed must be a number");
-            seed = lua_tonumber(L, -1);
-            luaL_argcheck(L, seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)), 1,
-                          "seed must be a whole number from 0 to 2^53");
+    if (!lua_isnil(L, 2)) {
+        seed = lua_isnumber(L, 2) ? lua_tonumber(L, 2) : -1;
+        if (!(seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)))) {
+            return luaL_error(L, "netsim.world: seed must be a whole number in [0, 2^53), got %s",
+                              lua_isnumber(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
         }
-        lua_pop(L, 1);
     }
     register_world_type(L);
     register_host_type(L);
