@@ -55,7 +55,7 @@ describe("netsim option tables #netsim", function()
     end)
 
     it("netsim.world names its options", function()
-      assert.equal("netsim.world: unknown world option 'sed' (seed)", raised(netsim.world, { sed = 3 }))
+      assert.equal("netsim.world: unknown world option 'sed' (seed, trace)", raised(netsim.world, { sed = 3 }))
     end)
 
     it("host:spawn names its options", function()

@@ -5,9 +5,11 @@
 // and yields; the run loop resumes it when the world says so, so a run is
 // the same sequence of events for the same seed.
 #include <cstdio>
+#include <functional>
 #include <new>
 #include <vector>
 
+#include "lua/netsim_live_trace.hpp"
 #include "lua/netsim_objects.hpp"
 #include "lua/netsim_options.hpp"
 #include "sim_host.hpp"
@@ -23,7 +25,9 @@ std::string seed_text(const sim::World& world) {
 }
 
 int world_gc(lua_State* L) {
-    static_cast<WorldObject*>(lua_touserdata(L, 1))->~WorldObject();
+    auto* world = static_cast<WorldObject*>(lua_touserdata(L, 1));
+    world->world.trace().set_listener(nullptr, nullptr);  // no live lines from the teardown
+    world->~WorldObject();
     return 0;
 }
 
@@ -87,8 +91,20 @@ int world_run(lua_State* L) {
     world->running = true;
     world->failure.clear();
     auto resume = [L](void* token) { resume_thread(L, 1, static_cast<lua_State*>(token)); };
-    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume)
-                                                 : world->world.run_until(until, resume);
+    // A live trace function gets its lines between events (and those recorded
+    // before the run at its start); its error ends the run like a thread's.
+    auto deliver = [L, world] {
+        if (!world->failure.empty() || deliver_live_trace(L, 1)) return;
+        fail_run(world, "the trace function", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    };
+    std::function<void()> between;
+    if (traces_to_function(L, 1)) between = deliver;
+    if (between) between();
+    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume, between)
+                                                 : world->world.run_until(until, resume, between);
+    if (between) between();
+    between = nullptr;
     world->running = false;
     if (!world->failure.empty()) {
         lua_pushstring(L, world->failure.c_str());
@@ -301,15 +317,15 @@ void push_world_table(lua_State* L, int world_index, const char* field) {
     lua_remove(L, -2);
 }
 
-// netsim.world{seed = n}: seeds default to 1, never to OS entropy, so that a
-// test without a seed still runs the same way every time.
+// netsim.world{seed = n, trace = ...}: seeds default to 1, never to OS
+// entropy, so that a test without a seed still runs the same way every time.
 int new_world(lua_State* L) {
     if (lua_isnoneornil(L, 1)) {
         lua_settop(L, 0);
         lua_newtable(L);
     }
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char* const options[] = {"seed", nullptr};
+    static const char* const options[] = {"seed", "trace", nullptr};
     check_option_names(L, 1, "netsim.world", "world option", options);
     lua_settop(L, 1);
     lua_getfield(L, 1, "seed");
@@ -321,6 +337,8 @@ int new_world(lua_State* L) {
                               lua_isnumber(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
         }
     }
+    lua_getfield(L, 1, "trace");
+    check_trace_option(L, 3);
     register_world_type(L);
     register_host_type(L);
     new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
@@ -338,6 +356,7 @@ int new_world(lua_State* L) {
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
     lua_setuservalue(L, -2);
+    attach_live_trace(L, 3, 4);
     return 1;
 }
 
