@@ -36,9 +36,10 @@ local function lines_of(text)
   return lines
 end
 
--- Runs a Lua chunk in a child lua5.2 with `env` (a shell prefix, "" for
--- none) and returns its stdout and its stderr.
-local function run_child(env, chunk)
+-- Runs a Lua chunk in a child lua5.2 with LSOCK_TRACE set to `trace` (nil:
+-- unset, whatever this process has) and returns its stdout and its stderr.
+local function run_child(trace, chunk)
+  local env = trace and ("env LSOCK_TRACE=" .. trace) or "env -u LSOCK_TRACE"
   local script, err_file = os.tmpname(), os.tmpname()
   local f = assert(io.open(script, "w"))
   f:write(chunk)
@@ -158,23 +159,23 @@ describe("netsim live trace #netsim", function()
 
   describe("trace = true and LSOCK_TRACE", function()
     it("trace = true writes each line to stderr, the same lines world:trace() keeps", function()
-      local stdout, stderr = run_child("", CHILD:format("{ trace = true }"))
+      local stdout, stderr = run_child(nil, CHILD:format("{ trace = true }"))
       assert.is_true(#lines_of(stdout) > 10)
       assert.equal(stdout, stderr)
     end)
 
     it("LSOCK_TRACE=1 turns it on for a world that does not say", function()
-      local stdout, stderr = run_child("LSOCK_TRACE=1", CHILD:format("{}"))
+      local stdout, stderr = run_child("1", CHILD:format("{}"))
       assert.is_true(#lines_of(stdout) > 10)
       assert.equal(stdout, stderr)
     end)
 
     it("without either, and with trace = false or LSOCK_TRACE=0, nothing is written", function()
-      local _, quiet = run_child("", CHILD:format("{}"))
+      local _, quiet = run_child(nil, CHILD:format("{}"))
       assert.equal("", quiet)
-      local _, off = run_child("LSOCK_TRACE=1", CHILD:format("{ trace = false }"))
+      local _, off = run_child("1", CHILD:format("{ trace = false }"))
       assert.equal("", off)
-      local _, zero = run_child("LSOCK_TRACE=0", CHILD:format("{}"))
+      local _, zero = run_child("0", CHILD:format("{}"))
       assert.equal("", zero)
     end)
   end)

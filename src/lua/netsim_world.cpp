@@ -95,7 +95,8 @@ int world_run(lua_State* L) {
     // before the run at its start); its error ends the run like a thread's.
     auto deliver = [L, world] {
         if (!world->failure.empty() || deliver_live_trace(L, 1)) return;
-        fail_run(world, "the trace function", lua_tostring(L, -1));
+        const char* message = lua_tostring(L, -1);  // a string: the handler made it one
+        fail_run(world, "the trace function", message ? message : "(no message)");
         lua_pop(L, 1);
     };
     std::function<void()> between;
