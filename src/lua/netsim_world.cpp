@@ -88,6 +88,7 @@ int world_run(lua_State* L) {
     luaL_argcheck(L, until >= world->world.now(), 2, "time is in the past");
     if (world->running) return luaL_error(L, "world:run called from inside the world's own run");
     lua_settop(L, 1);
+    bool to_function = traces_to_function(L, 1);  // may raise: before any C++ object lives here
     world->running = true;
     world->failure.clear();
     auto resume = [L](void* token) { resume_thread(L, 1, static_cast<lua_State*>(token)); };
@@ -100,7 +101,7 @@ int world_run(lua_State* L) {
         lua_pop(L, 1);
     };
     std::function<void()> between;
-    if (traces_to_function(L, 1)) between = deliver;
+    if (to_function) between = deliver;
     if (between) between();
     sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume, between)
                                                  : world->world.run_until(until, resume, between);
