@@ -65,6 +65,18 @@ run_busted() { # run_busted BUILD_DIR KERNEL LABEL [env...]
   count "$ok" $((bad + errors)) "busted $label"
 }
 
+run_api_docs() { # run_api_docs BUILD_DIR: every binding function annotated (docs/meta) and documented
+  local dir=$1
+  echo "== api docs: tools/check_api_docs.lua"
+  LUA_PATH="$PWD/$dir/?.lua;;" LUA_CPATH="$PWD/$dir/?.so;;" timeout 60 lua5.2 tools/check_api_docs.lua . \
+    >"$log/apidocs" 2>&1
+  grep -v "^check_api_docs:" "$log/apidocs" | head -40
+  local line
+  line=$(grep -E "^check_api_docs: [0-9]+ passed, [0-9]+ failed$" "$log/apidocs" | tail -1)
+  if [ -z "$line" ]; then count 0 1 "api docs (no summary)"; return; fi
+  count "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")" "api docs"
+}
+
 kernels() { # the kernels the specs run on
   echo loopback
   [ -f spec/support/sim.lua ] && echo sim
@@ -72,6 +84,7 @@ kernels() { # the kernels the specs run on
 
 if build build; then
   run_ctest build "plain build"
+  run_api_docs build
   for k in $(kernels); do run_busted build "$k" "$k"; done
 fi
 

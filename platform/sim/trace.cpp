@@ -20,6 +20,7 @@ void Trace::record(double time, const char* kind, const std::string& host, const
     for (unsigned char c : line) hash_ = (hash_ ^ c) * 0x100000001b3ull;
     hash_ = (hash_ ^ '\n') * 0x100000001b3ull;
     ++count_;
+    if (listener_) listener_(listener_context_, line);
     if (limit_ == 0) return;
     lines_.push_back(std::move(line));
     while (lines_.size() > limit_) lines_.pop_front();

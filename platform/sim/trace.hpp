@@ -29,11 +29,22 @@ public:
     // The kept tail as one text, one record per line.
     std::string text() const;
 
+    // A live view: `listener(context, line)` gets each line as it is
+    // recorded (without the newline), whatever the limit. Null: none, and
+    // recording costs nothing more. The listener must not throw.
+    using Listener = void (*)(void* context, const std::string& line);
+    void set_listener(Listener listener, void* context) {
+        listener_ = listener;
+        listener_context_ = context;
+    }
+
 private:
     std::uint64_t hash_ = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
     std::uint64_t count_ = 0;
     std::size_t limit_ = 10000;
     std::deque<std::string> lines_;
+    Listener listener_ = nullptr;
+    void* listener_context_ = nullptr;
 };
 
 }  // namespace lsock::sim

@@ -122,11 +122,15 @@ public:
     std::vector<BlockedWait> blocked() const { return waiters_.blocked(); }
     // "deadlock at t=...: host 'b' fd 3 waits readable; ..." (empty if none wait).
     std::string deadlock_report() const;
-    // The loop above, calling resume(token) for each runnable token.
-    RunResult run_until_idle(const std::function<void(void*)>& resume);
+    // The loop above, calling resume(token) for each runnable token, and
+    // after_event (if set) after each resume and each step: the driver's
+    // moment between events (a live trace is delivered there).
+    RunResult run_until_idle(const std::function<void(void*)>& resume,
+                             const std::function<void()>& after_event = nullptr);
     // The same, stopping before the first event later than `time` (the clock
     // then reads `time`).
-    RunResult run_until(double time, const std::function<void(void*)>& resume);
+    RunResult run_until(double time, const std::function<void(void*)>& resume,
+                        const std::function<void()>& after_event = nullptr);
 
     // ---- Kernel internals (hosts and sockets) -----------------------------
     WaitRegistry& waiters() { return waiters_; }

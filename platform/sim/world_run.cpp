@@ -17,23 +17,28 @@ bool World::step() {
 
 bool World::idle() { return !waiters_.has_runnable() && queue_.busy_count() == 0; }
 
-RunResult World::run_until_idle(const std::function<void(void*)>& resume) {
+RunResult World::run_until_idle(const std::function<void(void*)>& resume,
+                                 const std::function<void()>& after_event) {
     for (;;) {
         void* token;
         if (waiters_.pop_runnable(&token)) {
             resume(token);
+            if (after_event) after_event();
             continue;
         }
         if (queue_.busy_count() == 0) return waiters_.blocked_count() ? RunResult::Deadlock : RunResult::Idle;
         step();
+        if (after_event) after_event();
     }
 }
 
-RunResult World::run_until(double time, const std::function<void(void*)>& resume) {
+RunResult World::run_until(double time, const std::function<void(void*)>& resume,
+                            const std::function<void()>& after_event) {
     for (;;) {
         void* token;
         if (waiters_.pop_runnable(&token)) {
             resume(token);
+            if (after_event) after_event();
             continue;
         }
         if (queue_.busy_count() == 0 && waiters_.blocked_count() != 0) return RunResult::Deadlock;
@@ -42,6 +47,7 @@ RunResult World::run_until(double time, const std::function<void(void*)>& resume
             return queue_.busy_count() == 0 ? RunResult::Idle : RunResult::TimeReached;
         }
         step();
+        if (after_event) after_event();
     }
 }
 

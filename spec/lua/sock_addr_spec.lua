@@ -69,7 +69,7 @@ describe("sock.addr", function()
   it("walks its entries with next() and addrs()", support.test(function(sock)
     local ai = assert(sock.addr("127.0.0.1", 9, "tcp"))
     local seen = {}
-    for sa in ai:addrs() do seen[#seen + 1] = sa:tostring() end
+    for entry in ai:addrs() do seen[#seen + 1] = entry:tostring() end
     assert.same({ "127.0.0.1:9" }, seen)
     local count, entry = 0, ai
     while entry do
@@ -77,6 +77,29 @@ describe("sock.addr", function()
       entry = entry:next()
     end
     assert.equal(1, count)
+  end))
+
+  -- The original sock's own test: for ai in sock.addr(...):addrs() do
+  -- print(ai:tostring(), ai:type(), ai:family()) end.
+  it("addrs() yields ai entries, each with its type, family, tostring and addr", support.test(function(sock)
+    local ai = assert(sock.addr("127.0.0.1", 9, "udp"))
+    local count = 0
+    for entry in ai:addrs() do
+      count = count + 1
+      assert.equal("udp", entry:type())
+      assert.equal("inet", entry:family())
+      assert.equal("udp", entry:protocol())
+      assert.equal("127.0.0.1:9", entry:tostring())
+      assert.equal("127.0.0.1:9", entry.addr:tostring())
+      assert.is_nil(entry:next())
+    end
+    assert.equal(1, count)
+  end))
+
+  it("addrs() on a freed ai raises", support.test(function(sock)
+    local ai = assert(sock.addr("127.0.0.1", 9, "tcp"))
+    ai:free()
+    support.raises(function() for _ in ai:addrs() do end end, "freed")
   end))
 
   it("accepts flags as a table or a |-separated string", support.test(function(sock)
@@ -144,4 +167,40 @@ describe("sock.addr with the system resolver #loopback", function()
   it("takes a service name for the port", support.test(function(sock)
     assert.equal(80, assert(sock.addr("127.0.0.1", "http", "tcp")).addr:port())
   end))
+end)
+
+-- A name with several addresses, from the world's own name table: each
+-- entry that addrs() yields is positioned at its own address.
+describe("sock.addr over a name with several addresses #netsim", function()
+  local netsim = require "netsim"
+
+  local function multi_ai(start_at_second)
+    local world = netsim.world { seed = 1 }
+    local host = world:host("a", { "10.0.0.1" })
+    assert(world:name("multi.test", { "10.0.0.5", "10.0.0.6", "fd00::7" }))
+    local sock = host:sock()
+    local ai = assert(sock.addr("multi.test", 80, "tcp", "inet"))
+    if start_at_second then ai = ai:next() end
+    return ai
+  end
+
+  it("addrs() yields one ai per address, in order, each at its entry", function()
+    local seen = {}
+    for entry in multi_ai():addrs() do
+      seen[#seen + 1] = { entry:tostring(), entry:type(), entry:family(), entry.addr:port() }
+    end
+    assert.same({ { "10.0.0.5:80", "tcp", "inet", 80 }, { "10.0.0.6:80", "tcp", "inet", 80 } }, seen)
+  end)
+
+  it("addrs() starts at the ai it is called on", function()
+    local seen = {}
+    for entry in multi_ai(true):addrs() do seen[#seen + 1] = entry:tostring() end
+    assert.same({ "10.0.0.6:80" }, seen)
+  end)
+
+  it("an entry from addrs() goes on with next() like the list itself", function()
+    local iterate = multi_ai():addrs()
+    local first = iterate()
+    assert.equal("10.0.0.6:80", first:next():tostring())
+  end)
 end)

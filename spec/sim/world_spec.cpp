@@ -70,6 +70,51 @@ TEST_CASE("run_until stops at its time and the clock reads that time", "[sim][wo
     REQUIRE(world.now() == 8.0);
 }
 
+namespace {
+void collect_line(void* lines, const std::string& line) { static_cast<std::vector<std::string>*>(lines)->push_back(line); }
+}  // namespace
+
+TEST_CASE("a trace listener gets each line as it is recorded, the lines the trace keeps", "[sim][world][trace]") {
+    World world(1);
+    std::vector<std::string> live;
+    world.trace().set_listener(collect_line, &live);
+    world.add_host("h", {"10.0.0.1"});
+    REQUIRE(live.size() == 1);
+    world.note("h", "first");
+    REQUIRE(live.size() == 2);
+    REQUIRE(live.back() == "0.000000000 note h first");
+    std::vector<std::string> kept(world.trace().recent().begin(), world.trace().recent().end());
+    REQUIRE(live == kept);
+    // The kept tail is bounded; the live view is not.
+    world.trace().set_limit(1);
+    world.note("h", "second");
+    REQUIRE(world.trace().recent().size() == 1);
+    REQUIRE(live.size() == 3);
+    world.trace().set_listener(nullptr, nullptr);
+    world.note("h", "unheard");
+    REQUIRE(live.size() == 3);
+}
+
+TEST_CASE("after_event runs after each resume and each step of a run", "[sim][world][trace]") {
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int a, b;
+    h.suspend(nullptr, 0, 2.0, &a);
+    h.suspend(nullptr, 0, 5.0, &b);
+    std::string order;
+    auto resume = [&](void* token) { order += token == &a ? "A" : "B"; };
+    auto after = [&] { order += '.'; };
+    REQUIRE(world.run_until_idle(resume, after) == RunResult::Idle);
+    // Each deadline is a step (the timer fires), then the token it woke resumes.
+    REQUIRE(order == ".A..B.");
+    h.suspend(nullptr, 0, 9.0, &a);
+    order.clear();
+    REQUIRE(world.run_until(7.0, resume, after) == RunResult::TimeReached);
+    REQUIRE(order.empty());
+    REQUIRE(world.run_until(10.0, resume, after) == RunResult::Idle);
+    REQUIRE(order == ".A.");
+}
+
 TEST_CASE("the random source is the same for the same seed and differs across seeds", "[sim][world]") {
     Random a(42), b(42), c(43);
     for (int i = 0; i < 100; ++i) {

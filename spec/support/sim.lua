@@ -5,7 +5,9 @@
 -- real kernel. Time is virtual: sleeps and timeouts cost no wall time.
 --
 -- LSOCK_SEED picks the world's seed (default 1). A failing run names its
--- seed, so `LSOCK_KERNEL=sim LSOCK_SEED=n busted ...` reruns it exactly.
+-- seed, so `LSOCK_KERNEL=sim LSOCK_SEED=n busted ...` reruns it exactly;
+-- add LSOCK_TRACE=1 (read by every netsim world) to watch it event by event
+-- on stderr.
 
 local netsim = require "netsim"
 local peers = require "spec.support.sim_peers"

@@ -5,6 +5,7 @@
 #include "lua/netsim/netsim_objects.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/socket/socket_module.hpp"
+#include "lua/netsim/netsim_options.hpp"
 #include "sim_host.hpp"
 
 namespace lsock::lua {
@@ -42,8 +43,10 @@ int host_spawn(lua_State* L) {
     bool daemon = false;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
+        static const char* const options[] = {"daemon", nullptr};
+        check_option_names(L, 3, "host:spawn", "spawn option", options);
         lua_getfield(L, 3, "daemon");
-        daemon = lua_toboolean(L, -1);
+        daemon = check_boolean_option(L, -1, "host:spawn", "daemon");
         lua_pop(L, 1);
     }
     if (!host->host().up()) return luaL_error(L, "host '%s' is down (crashed)", host->host().name().c_str());

@@ -5,6 +5,7 @@
 
 #include <lua.hpp>
 
+#include <deque>
 #include <string>
 
 #include "lua/common/types.hpp"
@@ -17,6 +18,10 @@ extern const TypeSpec kHostType;
 
 struct WorldObject {
     explicit WorldObject(std::uint64_t seed) : world(seed) {}
+    // Trace lines waiting for the world's trace function (netsim.world{trace
+    // = f}), see netsim_live_trace.hpp. Declared before `world`, which
+    // records into it, so that it outlives the world.
+    std::deque<std::string> live_lines;
     sim::World world;
     bool running = false;
     std::string failure;  // the first thread error of the current run

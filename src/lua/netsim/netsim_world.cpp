@@ -5,11 +5,14 @@
 // and yields; the run loop resumes it when the world says so, so a run is
 // the same sequence of events for the same seed.
 #include <cstdio>
+#include <functional>
 #include <new>
 #include <vector>
 
 #include "lua/common/guard.hpp"
+#include "lua/netsim/netsim_live_trace.hpp"
 #include "lua/netsim/netsim_objects.hpp"
+#include "lua/netsim/netsim_options.hpp"
 #include "sim_host.hpp"
 
 namespace lsock::lua {
@@ -33,8 +36,16 @@ void push_message(lua_State* L, WorldObject* world, std::string text) {
 }
 
 int world_gc(lua_State* L) {
-    static_cast<WorldObject*>(lua_touserdata(L, 1))->~WorldObject();
+    auto* world = static_cast<WorldObject*>(lua_touserdata(L, 1));
+    world->world.trace().set_listener(nullptr, nullptr);  // no live lines from the teardown
+    world->~WorldObject();
     return 0;
+}
+
+// Records the first failure of a run (world:run raises it when the run ends).
+void fail_run(WorldObject* world, const std::string& what, const char* message) {
+    world->failure = std::string("netsim (seed ") + seed_text(world->world).text + "): " + what + " failed at t=" +
+                     std::to_string(world->world.now()) + ": " + message;
 }
 
 // Resumes one coroutine of the world at `world_index`. A thread that ended
@@ -68,9 +79,8 @@ void resume_thread(lua_State* L, int world_index, lua_State* co) {
         lua_xmove(co, L, 1);
         lua_rawget(L, -2);
         HostObject* host = static_cast<HostObject*>(lua_touserdata(L, -1));
-        world->failure = std::string("netsim (seed ") + seed_text(world->world).text + "): a thread on " +
-                         (host ? "host '" + host->host().name() + "'" : std::string("a host")) +
-                         " failed at t=" + std::to_string(world->world.now()) + ": " + lua_tostring(L, -3);
+        fail_run(world, host ? "a thread on host '" + host->host().name() + "'" : std::string("a thread on a host"),
+                 lua_tostring(L, -3));
         lua_pop(L, 3);
     }
     world->world.forget_token(co);
@@ -111,12 +121,26 @@ int world_run(lua_State* L) {
     luaL_argcheck(L, until >= world->world.now(), 2, "time is in the past");
     if (world->running) return luaL_error(L, "world:run called from inside the world's own run");
     lua_settop(L, 1);
+    bool to_function = traces_to_function(L, 1);  // may raise: before any C++ object lives here
     world->running = true;
     world->failure.clear();
     world->out_of_memory = false;
     auto resume = [L, world](void* token) { resume_from_run(L, world, token); };
-    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume)
-                                                 : world->world.run_until(until, resume);
+    // A live trace function gets its lines between events (and those recorded
+    // before the run at its start); its error ends the run like a thread's.
+    auto deliver = [L, world] {
+        if (!world->failure.empty() || deliver_live_trace(L, 1)) return;
+        const char* message = lua_tostring(L, -1);  // a string: the handler made it one
+        fail_run(world, "the trace function", message ? message : "(no message)");
+        lua_pop(L, 1);
+    };
+    std::function<void()> between;
+    if (to_function) between = deliver;
+    if (between) between();
+    sim::RunResult result = until == kNoDeadline ? world->world.run_until_idle(resume, between)
+                                                 : world->world.run_until(until, resume, between);
+    if (between) between();
+    between = nullptr;
     world->running = false;
     if (world->out_of_memory) return raise_out_of_memory(L);
     if (!world->failure.empty()) {
@@ -183,29 +207,30 @@ int world_host(lua_State* L) {
     return 1;
 }
 
-// Link settings from a Lua table; absent fields keep `base`.
-sim::LinkConfig check_link(lua_State* L, int index, sim::LinkConfig base) {
+// Link settings from a Lua table; absent fields keep `base`. `call` names
+// the Lua call in error messages.
+sim::LinkConfig check_link(lua_State* L, int index, const char* call, sim::LinkConfig base) {
     luaL_checktype(L, index, LUA_TTABLE);
     struct Field {
         const char* name;
         double sim::LinkConfig::*member;
-        bool probability;
+        NumberRange range;
     };
     static const Field fields[] = {
-        {"latency", &sim::LinkConfig::latency, false},   {"jitter", &sim::LinkConfig::jitter, false},
-        {"bandwidth", &sim::LinkConfig::bandwidth, false}, {"loss", &sim::LinkConfig::loss, true},
-        {"duplicate", &sim::LinkConfig::duplicate, true}, {"reorder", &sim::LinkConfig::reorder, true},
-        {"reorder_delay", &sim::LinkConfig::reorder_delay, false},
+        {"latency", &sim::LinkConfig::latency, NumberRange::NonNegative},
+        {"jitter", &sim::LinkConfig::jitter, NumberRange::NonNegative},
+        {"bandwidth", &sim::LinkConfig::bandwidth, NumberRange::NonNegative},
+        {"loss", &sim::LinkConfig::loss, NumberRange::Probability},
+        {"duplicate", &sim::LinkConfig::duplicate, NumberRange::Probability},
+        {"reorder", &sim::LinkConfig::reorder, NumberRange::Probability},
+        {"reorder_delay", &sim::LinkConfig::reorder_delay, NumberRange::NonNegative},
     };
+    static const char* const names[] = {"latency", "jitter",  "bandwidth",     "loss",
+                                        "duplicate", "reorder", "reorder_delay", nullptr};
+    check_option_names(L, index, call, "link option", names);
     for (const Field& field : fields) {
         lua_getfield(L, index, field.name);
-        if (!lua_isnil(L, -1)) {
-            if (!lua_isnumber(L, -1)) luaL_error(L, "link field '%s' must be a number", field.name);
-            double value = lua_tonumber(L, -1);
-            if (value < 0 || value != value || (field.probability && value > 1))
-                luaL_error(L, "link field '%s' out of range: %f", field.name, value);
-            base.*field.member = value;
-        }
+        if (!lua_isnil(L, -1)) base.*field.member = check_number_option(L, -1, call, field.name, field.range);
         lua_pop(L, 1);
     }
     return base;
@@ -216,7 +241,7 @@ int world_link(lua_State* L) {
     WorldObject* world = check_world(L, 1);
     sim::SimHost& a = check_host(L, 2)->host();
     sim::SimHost& b = check_host(L, 3)->host();
-    sim::LinkConfig config = check_link(L, 4, world->world.link(a, b));
+    sim::LinkConfig config = check_link(L, 4, OneWay ? "world:link_one_way" : "world:link", world->world.link(a, b));
     if (OneWay) world->world.set_link_one_way(a, b, config);
     else world->world.set_link(a, b, config);
     return 0;
@@ -224,7 +249,7 @@ int world_link(lua_State* L) {
 
 int world_default_link(lua_State* L) {
     WorldObject* world = check_world(L, 1);
-    world->world.set_default_link(check_link(L, 2, sim::LinkConfig{}));
+    world->world.set_default_link(check_link(L, 2, "world:default_link", sim::LinkConfig{}));
     return 0;
 }
 
@@ -335,21 +360,28 @@ void push_world_table(lua_State* L, int world_index, const char* field) {
     lua_remove(L, -2);
 }
 
-// netsim.world{seed = n}: seeds default to 1, never to OS entropy, so that a
-// test without a seed still runs the same way every time.
+// netsim.world{seed = n, trace = ...}: seeds default to 1, never to OS
+// entropy, so that a test without a seed still runs the same way every time.
 int new_world(lua_State* L) {
-    lua_Number seed = 1;
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        lua_getfield(L, 1, "seed");
-        if (!lua_isnil(L, -1)) {
-            luaL_argcheck(L, lua_isnumber(L, -1), 1, "seed must be a number");
-            seed = lua_tonumber(L, -1);
-            luaL_argcheck(L, seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)), 1,
-                          "seed must be a whole number from 0 to 2^53");
-        }
-        lua_pop(L, 1);
+    if (lua_isnoneornil(L, 1)) {
+        lua_settop(L, 0);
+        lua_newtable(L);
     }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char* const options[] = {"seed", "trace", nullptr};
+    check_option_names(L, 1, "netsim.world", "world option", options);
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "seed");
+    lua_Number seed = 1;
+    if (!lua_isnil(L, 2)) {
+        seed = lua_isnumber(L, 2) ? lua_tonumber(L, 2) : -1;
+        if (!(seed >= 0 && seed < 9007199254740992.0 && seed == lua_Number(std::uint64_t(seed)))) {
+            return luaL_error(L, "netsim.world: seed must be a whole number in [0, 2^53), got %s",
+                              lua_isnumber(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+        }
+    }
+    lua_getfield(L, 1, "trace");
+    check_trace_option(L, 3);
     register_world_type(L);
     register_host_type(L);
     new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
@@ -367,6 +399,7 @@ int new_world(lua_State* L) {
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
     lua_setuservalue(L, -2);
+    attach_live_trace(L, 3, 4);
     return 1;
 }
 

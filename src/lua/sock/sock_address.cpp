@@ -45,31 +45,38 @@ int ai_free(lua_State* L) {
     return 0;
 }
 
+// A new ai on entry `index` of the list `of` holds (shared, not copied).
+void push_entry(lua_State* L, const AiObject* of, std::size_t index) {
+    AiObject* entry = push_ai(L);
+    entry->list = of->list;
+    entry->index = index;
+}
+
 int ai_next(lua_State* L) {
     AiObject* ai = check_ai(L, 1);
     if (ai->index + 1 >= ai->list->size()) {
         lua_pushnil(L);
         return 1;
     }
-    AiObject* next = push_ai(L);
-    next->list = ai->list;
-    next->index = ai->index + 1;
+    push_entry(L, ai, ai->index + 1);
     return 1;
 }
 
 void push_sa_of(lua_State* L, const Address& address) { push_sa(L)->address = address; }
 
+// Each step yields an ai positioned at the next entry (sharing the list),
+// as the original sock does: ai:tostring(), ai:type(), ai.addr work on it.
 int ai_addrs_next(lua_State* L) {
     auto* ai = static_cast<AiObject*>(lua_touserdata(L, lua_upvalueindex(1)));
     lua_Integer at = lua_tointeger(L, lua_upvalueindex(2));
     if (!ai->list || std::size_t(at) >= ai->list->size()) return 0;
     lua_pushinteger(L, at + 1);
     lua_replace(L, lua_upvalueindex(2));
-    push_sa_of(L, (*ai->list)[std::size_t(at)].address);
+    push_entry(L, ai, std::size_t(at));
     return 1;
 }
 
-// for sa in ai:addrs() do ... end: the addresses from this entry on.
+// for entry in ai:addrs() do ... end: this entry and the following ones.
 int ai_addrs(lua_State* L) {
     AiObject* ai = check_ai(L, 1);
     lua_settop(L, 1);
