@@ -48,6 +48,7 @@ lua_checks() {
 # free port; sets http_pid and http_port. It ends by itself after 120 s and
 # is stopped by PID in finish.
 start_http_server() {
+  : >"$scratch/http.log"   # before the background job opens it itself
   timeout 120 python3 -u -m http.server --bind 127.0.0.1 0 --directory "$1" >"$scratch/http.log" 2>&1 &
   http_pid=$!
   http_port=
