@@ -31,9 +31,6 @@ build = {
     BUILD_TESTING = "OFF",
     CMAKE_INSTALL_PREFIX = "$(PREFIX)",
     LUA_INCLUDE_DIR = "$(LUA_INCDIR)",
-    -- LuaRocks installs with `--target install`, which cannot --strip: the
-    -- linker strips the symbol table instead (luaopen_* stay exported).
-    CMAKE_MODULE_LINKER_FLAGS = "-s",
     -- LuaRocks' own folders for the rock: lsock.so into $(LIBDIR), the
     -- .lua files into $(LUADIR); it deploys them onto the tree's paths.
     LSOCK_INSTALL_LIBDIR = "$(LIBDIR)",
