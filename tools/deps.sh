@@ -13,4 +13,6 @@ lsock_install() {
 }
 
 LSOCK_BUILD_PACKAGES=(cmake g++ make lua5.2 liblua5.2-dev)
-LSOCK_TEST_PACKAGES=(catch2 lua-busted python3)
+# The install checks (spec/install) need LuaSocket, LuaSec, copas and
+# LuaRocks from Debian, to check that lsock installs beside them.
+LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luarocks)

@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 . tools/deps.sh
 lsock_install "${LSOCK_BUILD_PACKAGES[@]}"
 
-cmake -S . -B build -DLSOCK_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
-export LUA_PATH="$PWD/build/?.lua;;" LUA_CPATH="$PWD/build/?.so;;"
+# A build folder of its own, so that it never changes the options of the
+# test command's build/ (nor they its): the module only, as installed.
+cmake -S . -B build-example -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+  -DLSOCK_SANITIZE=OFF -DLSOCK_TSAN=OFF >/dev/null
+cmake --build build-example -j"$(nproc)" --target lsock_lua >/dev/null
+export LUA_PATH="$PWD/build-example/?.lua;;" LUA_CPATH="$PWD/build-example/?.so;;"
 
 # Starts a server example in the background; sets $pid and $port.
 start_server() {

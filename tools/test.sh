@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: the Catch2 tests (ctest) and the
-# busted specs on each kernel, first in a plain -Werror build, then again
-# under AddressSanitizer + UndefinedBehaviorSanitizer. Ends with one line
-# "N passed, M failed" over everything it ran; exits non-zero on a failure.
+# Builds everything and runs every test: first the README's other command
+# (tools/run-example.sh), so that every run proves the two work in that
+# order; the Catch2 tests (ctest) and the busted specs on each kernel, in a
+# plain -Werror build; the install checks (spec/install: cmake --install
+# beside LuaSocket, LuaSec and copas; luarocks make); then the tests again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer.
+# Ends with one line "N passed, M failed" over everything it ran; exits
+# non-zero on a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
@@ -25,7 +29,11 @@ build() { # build DIR [cmake options...] [-- targets...]
   while [ $# -gt 0 ] && [ "$1" != -- ]; do options+=("$1"); shift; done
   [ "${1:-}" = -- ] && shift && targets=(--target "$@")
   echo "== build $dir ${options[*]} ${targets[*]}"
-  if ! { cmake -S . -B "$dir" -DLSOCK_WERROR=ON "${options[@]}" >"$log/cmake" &&
+  # Every option the tests rely on is given, so that whatever an earlier
+  # configure left in the folder's cache (a hand build, -DBUILD_TESTING=OFF)
+  # does not count; the options given to build() come after and win.
+  if ! { cmake -S . -B "$dir" -DLSOCK_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+           -DLSOCK_SANITIZE=OFF -DLSOCK_TSAN=OFF -DLSOCK_BENCH=OFF "${options[@]}" >"$log/cmake" &&
          cmake --build "$dir" -j"$jobs" "${targets[@]}" >"$log/build" 2>&1; }; then
     cat "$log/cmake" "$log/build" 2>/dev/null | tail -50
     count 0 1 "build $dir"
@@ -77,16 +85,38 @@ run_api_docs() { # run_api_docs BUILD_DIR: every binding function annotated (doc
   count "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")" "api docs"
 }
 
+run_checks() { # run_checks LABEL COMMAND...: a script that ends "N passed, M failed"
+  local label=$1; shift
+  echo "== $label"
+  timeout 1200 "$@" 2>&1 | tee "$log/checks" | grep -vE "^ok - " | grep -vE "^[0-9]+ passed, [0-9]+ failed$" | tail -60
+  local line
+  line=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$log/checks" | tail -1)
+  if [ -z "$line" ]; then count 0 1 "$label (no summary)"; return; fi
+  count "${line%% passed*}" "$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")" "$label"
+}
+
 kernels() { # the kernels the specs run on
   echo loopback
   [ -f spec/support/sim.lua ] && echo sim
 }
 
+# The README's first command, before everything else here, in this tree:
+# what it leaves behind must not change what the tests below find.
+echo "== example: bash tools/run-example.sh"
+if timeout 600 bash tools/run-example.sh >"$log/example" 2>&1 && [ "$(tail -1 "$log/example")" = "== done" ]; then
+  count 1 0 "run-example.sh first"
+else
+  tail -30 "$log/example"
+  count 0 1 "run-example.sh first"
+fi
+
 if build build; then
   run_ctest build "plain build"
   run_api_docs build
   for k in $(kernels); do run_busted build "$k" "$k"; done
+  run_checks "install beside LuaSocket, LuaSec, copas" bash spec/install/cmake_install.sh build
 fi
+run_checks "luarocks make" bash spec/install/luarocks_make.sh
 
 # Sanitizers: the Lua interpreter is not instrumented, so the runtimes are
 # preloaded. Leak checking stays off for the interpreter (Lua's own

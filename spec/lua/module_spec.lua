@@ -30,6 +30,14 @@ describe("socket module constants", function()
     assert.is_true(#socket._VERSION > 0)
   end))
 
+  it("names the version of the VERSION file in _VERSION", net.test(function(socket)
+    local root = debug.getinfo(1, "S").source:match("^@(.*)spec/lua/module_spec%.lua$") or ""
+    local file = assert(io.open((root == "" and "./" or root) .. "VERSION"))
+    local version = file:read("*l")
+    file:close()
+    assert.equal("lsock " .. version, socket._VERSION)
+  end))
+
   it("exports the getaddrinfo constants as distinct numbers", net.test(function(socket)
     local groups = {
       { "AF_INET", "AF_INET6", "AF_UNIX", "AF_UNSPEC" },

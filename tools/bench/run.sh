@@ -41,7 +41,7 @@ if [ "$source" = head ]; then
   fi
 fi
 ours=$out/ours-$source
-if ! { cmake -S "$src" -B "$ours" -DLSOCK_TESTS=OFF >"$out/ours-build.log" 2>&1 &&
+if ! { cmake -S "$src" -B "$ours" -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/ours-build.log" 2>&1 &&
        cmake --build "$ours" -j"$(nproc)" >>"$out/ours-build.log" 2>&1; }; then
   echo "our library did not build (see $out/ours-build.log); its rows will say n/a"
   ours=""

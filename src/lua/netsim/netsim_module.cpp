@@ -10,7 +10,7 @@ extern "C" LUALIB_API int luaopen_lsock_netsim(lua_State* L) {
     lua_newtable(L);
     lua_pushcfunction(L, lsock::lua::guarded<lsock::lua::new_world>);
     lua_setfield(L, -2, "world");
-    lua_pushliteral(L, "lsock netsim 0.1.0");
+    lua_pushliteral(L, "lsock netsim " LSOCK_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;
 }

@@ -13,7 +13,7 @@ void push_sock_module(lua_State* L, Os& os, int owner_index) {
     register_buffer_functions(L);
     register_address_functions(L, loop);
     register_socket_functions(L, loop);
-    lua_pushliteral(L, "lsock.sock 0.1.0");
+    lua_pushliteral(L, "lsock.sock " LSOCK_VERSION);
     lua_setfield(L, -2, "_VERSION");
     lua_remove(L, loop);
 }

@@ -120,7 +120,7 @@ void set_constants(lua_State* L) {
     set_string(L, "ERROR_TIMEOUT", kTimeoutMessage);
     set_string(L, "ERROR_CLOSED", kClosedMessage);
     set_string(L, "ERROR_REFUSED", kRefusedMessage);
-    set_string(L, "_VERSION", "lsock 0.1.0");
+    set_string(L, "_VERSION", "lsock " LSOCK_VERSION);
 }
 
 }  // namespace
