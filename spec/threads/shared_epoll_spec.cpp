@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "epoll_mailbox.hpp"
+#include "posix/epoll_mailbox.hpp"
 
 extern "C" int luaopen_lsock_sock(lua_State* L);
 

@@ -5,7 +5,7 @@
 #include "lua/netsim/netsim_objects.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/socket/socket_module.hpp"
-#include "sim_host.hpp"
+#include "sim/sim_host.hpp"
 
 namespace lsock::lua {
 

@@ -10,7 +10,7 @@
 
 #include "lua/common/guard.hpp"
 #include "lua/netsim/netsim_objects.hpp"
-#include "sim_host.hpp"
+#include "sim/sim_host.hpp"
 
 namespace lsock::lua {
 
