@@ -25,8 +25,7 @@
 set -euo pipefail
 
 # Who may include what. The first row whose folder holds the file applies;
-# "*" in a folder matches one name (src/lua/netsim_* is every file of
-# src/lua whose name starts with netsim_; platform/* is each backend).
+# a "*" at the end of a folder matches one name (platform/* is each backend).
 # What a row allows, by the folder an include starts with:
 #   lsock   include/lsock, the OS interface (system_os() is declared there:
 #           the bindings' entry point to the real kernel)
@@ -38,7 +37,6 @@ include/lsock       lsock
 src/os              lsock
 src/core            lsock core
 src/lua/netsim      lsock core lua entry
-src/lua/netsim_*    lsock core lua entry
 src/lua             lsock core lua
 platform/*          lsock self
 RULES
@@ -126,7 +124,7 @@ function rule_of(path,    k, folder, prefix) {
         if (folder ~ /\*$/) {
             prefix = substr(folder, 1, length(folder) - 1)
             if (index(path, prefix) != 1) continue
-            # the star covers one name: a file (src/lua/netsim_x.cpp) or a folder (platform/sim/...)
+            # the star covers one name: a folder (platform/sim/...) or a file (prefix_x.cpp)
             if (prefix ~ /\/$/ || substr(path, length(prefix) + 1) !~ /\//) return k
             continue
         }

@@ -51,8 +51,7 @@ decoys='// #include "lua/sock_module.hpp"\n/* #include "sim/world.hpp"\n#include
 plant src/core/decoys.cpp "$decoys"
 plant include/lsock/decoys.hpp "$decoys"
 plant platform/sim/decoys.cpp "$decoys"
-plant src/lua/netsim_allowed.cpp '#include "sim/world.hpp"\n#include "sim/sim_host.hpp"\n#include "core/step.hpp"\n#include "lua/x.hpp"\n'
-plant src/lua/netsim/allowed.cpp '#include "sim/world.hpp"\n#include "lua/common/runner.hpp"\n'
+plant src/lua/netsim/allowed.cpp '#include "sim/world.hpp"\n#include "sim/sim_host.hpp"\n#include "core/step.hpp"\n#include "lua/common/x.hpp"\n'
 plant src/lua/common/allowed.cpp '#include "lsock/os.hpp"\n#include "core/socket_base.hpp"\n#include "lua/sock/x.hpp"\n'
 plant platform/sim/allowed.cpp '#include "sim/world.hpp"\n#include "lsock/os.hpp"\n#include <vector>\n'
 expect_pass "$includes" "include direction"
@@ -82,8 +81,10 @@ expect_violation "$inc" platform/sim/planted.cpp '#include "posix/posix_os.hpp"\
     'platform/sim/planted.cpp:1: #include "posix/posix_os.hpp"    <- platform/sim may not include'
 expect_violation "$inc" platform/sim/planted.cpp '#include "world.hpp"\n' \
     'platform/sim/planted.cpp:1: #include "world.hpp"    <- include it by its folder: "sim/world.hpp"'
-expect_violation "$inc" src/lua/netsim_planted.cpp '#include "sim/tcp_socket.hpp"\n' \
-    'src/lua/netsim_planted.cpp:1: #include "sim/tcp_socket.hpp"    <- src/lua/netsim_* may not include'
+expect_violation "$inc" src/lua/netsim/planted.cpp '#include "sim/tcp_socket.hpp"\n' \
+    'src/lua/netsim/planted.cpp:1: #include "sim/tcp_socket.hpp"    <- src/lua/netsim may not include'
+expect_violation "$inc" src/lua/netsim_planted.cpp '#include "sim/world.hpp"\n' \
+    'src/lua/netsim_planted.cpp:1: #include "sim/world.hpp"    <- src/lua may not include'
 expect_violation "$inc" src/lua/netsim/planted.cpp '#include "posix/epoll_poller.hpp"\n' \
     'src/lua/netsim/planted.cpp:1: #include "posix/epoll_poller.hpp"    <- src/lua/netsim may not include'
 expect_violation "$inc" src/lua/sock_planted.cpp '#include "sim/world.hpp"\n' \
