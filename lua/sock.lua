@@ -1,2 +1,3 @@
--- Coroutine-scheduled sockets (SPEC "Module sock"); see docs/sock.md.
+-- Coroutine-scheduled sockets: the `sock` module. The work is done in C++
+-- (lsock.so); the reference is docs/sock.md.
 return require "lsock.sock"

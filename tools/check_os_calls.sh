@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks that nothing outside platform/ calls the OS directly (DESIGN.md:
-# "Nothing above [the OS interface] calls the OS, reads the real clock, or
-# sleeps"). Scans every C/C++ source and header under src/ and include/ for
+# Checks that nothing outside platform/ calls the OS directly
+# (docs/design.md, "The seam": nothing above the OS interface calls the OS,
+# reads the real clock, or sleeps). Scans every C/C++ source and header
+# under src/ and include/ for
 #   - calls of socket, poll, epoll, resolver, clock and sleep functions,
 #     bare (`close(fd)`) or global (`::close(fd)`);
 #   - includes of the system headers that declare them.
@@ -21,27 +22,19 @@ set -euo pipefail
 root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 root="${root%/}"
 
-dirs=()
-for dir in src include; do
-    [[ -d "$root/$dir" ]] && dirs+=("$root/$dir")
-done
-if [[ ${#dirs[@]} -eq 0 ]]; then
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/cxx_sources.sh"
+cxx_sources "$root/src" "$root/include"
+if [[ ! -d "$root/src" && ! -d "$root/include" ]]; then
     echo "check_os_calls: neither $root/src nor $root/include exists" >&2
     exit 2
 fi
-
-files=()
-while IFS= read -r -d '' file; do
-    files+=("$file")
-done < <(find "${dirs[@]}" -type f \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.cxx' \
-    -o -name '*.h' -o -name '*.hh' -o -name '*.hpp' -o -name '*.hxx' -o -name '*.inl' -o -name '*.ipp' \
-    -o -name '*.tcc' \) -print0 | LC_ALL=C sort -z)
 if [[ ${#files[@]} -eq 0 ]]; then
-    echo "check_os_calls: no C/C++ files under ${dirs[*]}" >&2
+    echo "check_os_calls: no C/C++ files under $root/src or $root/include" >&2
     exit 2
 fi
 
-# POSIX awk (mawk, gawk, BSD awk): no gensub, no match() arrays.
+# strip() and include_target() come from cxx_text.awk.
 read -r -d '' program <<'AWK' || true
 BEGIN {
     # Names we also use for our own methods: a bare call counts only with
@@ -69,8 +62,6 @@ BEGIN {
     found = 0
 }
 
-function blanks(n,    s) { s = ""; while (n-- > 0) s = s " "; return s }
-
 # Findings of the current file, printed in line order by flush().
 function report(file, line, why) {
     notes[line] = notes[line] (notes[line] == "" ? "" : "; ") why
@@ -85,59 +76,6 @@ function flush(file,    ln, text) {
         printf "%s:%d: %s    <- %s\n", file, ln, text, notes[ln]
         found++
     }
-}
-
-# Blanks comments and the insides of string and character literals, keeping
-# line structure; `state` carries block comments and raw strings across lines.
-function strip(line,    out, i, n, c, j, k, start, tok) {
-    out = ""; n = length(line); i = 1
-    while (i <= n) {
-        c = substr(line, i, 1)
-        if (state == "block") {
-            j = index(substr(line, i), "*/")
-            if (j == 0) return out blanks(n - i + 1)
-            out = out blanks(j + 1); i += j + 1; state = "code"; continue
-        }
-        if (state == "raw") {
-            j = index(substr(line, i), ")" raw_delim "\"")
-            if (j == 0) return out blanks(n - i + 1)
-            k = j + length(raw_delim) + 1
-            out = out blanks(k); i += k; state = "code"; continue
-        }
-        if (substr(line, i, 2) == "//") return out
-        if (substr(line, i, 2) == "/*") { out = out "  "; i += 2; state = "block"; continue }
-        if (c == "\"") {
-            # R"delim( ... )delim", also LR, uR, UR, u8R
-            if (i > 1 && substr(line, i - 1, 1) == "R" && (i == 2 || substr(line, i - 2, 1) !~ /[A-Za-z0-9_]/ || substr(line, i - 2, 1) ~ /[LuU8]/)) {
-                j = index(substr(line, i + 1), "(")
-                if (j > 0) {
-                    raw_delim = substr(line, i + 1, j - 1)
-                    out = out blanks(j + 1); i += j + 1; state = "raw"; continue
-                }
-            }
-            for (j = i + 1; j <= n; j++) {
-                c = substr(line, j, 1)
-                if (c == "\\") { j++; continue }
-                if (c == "\"") break
-            }
-            out = out "\"" blanks(j - i - 1) "\""; i = j + 1; continue
-        }
-        if (c == "'") {
-            # A digit separator (1'000'000) is not a character literal.
-            start = i - 1
-            while (start >= 1 && substr(line, start, 1) ~ /[A-Za-z0-9_.']/) start--
-            tok = substr(line, start + 1, 1)
-            if (start + 1 < i && tok ~ /[0-9]/) { out = out c; i++; continue }
-            for (j = i + 1; j <= n; j++) {
-                c = substr(line, j, 1)
-                if (c == "\\") { j++; continue }
-                if (c == "'") break
-            }
-            out = out "'" blanks(j - i - 1) "'"; i = j + 1; continue
-        }
-        out = out c; i++
-    }
-    return out
 }
 
 # Number of arguments of the call whose "(" is at `open` in `code`; -1 if
@@ -239,14 +177,8 @@ FNR == 1 {
     sub(/\r$/, "")
     lines = FNR
     raw[FNR] = $0
-    header[FNR] = ""
-    if (state == "code" && match($0, /^[ \t]*#[ \t]*include(_next)?[ \t]*[<"][^>"]+[>"]/)) {
-        h = substr($0, RSTART, RLENGTH)
-        sub(/^[^<"]*[<"]/, "", h)
-        sub(/[>"]$/, "", h)
-        header[FNR] = h
-    }
     stripped[FNR] = strip($0)
+    header[FNR] = substr(include_target($0, stripped[FNR]), 2)
 }
 END {
     if (current != "") check_file(current)
@@ -255,7 +187,7 @@ END {
 AWK
 
 status=0
-awk -v root="$root" "$program" "${files[@]}" || status=$?
+awk -v root="$root" -f "$here/cxx_text.awk" -f <(printf '%s\n' "$program") "${files[@]}" || status=$?
 if [[ $status -eq 0 ]]; then
     echo "no OS calls outside platform/"
 elif [[ $status -eq 1 ]]; then

@@ -1,4 +1,4 @@
-#include "epoll_mailbox.hpp"
+#include "posix/epoll_mailbox.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

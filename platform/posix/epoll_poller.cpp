@@ -1,4 +1,4 @@
-#include "epoll_poller.hpp"
+#include "posix/epoll_poller.hpp"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <new>
 
-#include "posix_os.hpp"
+#include "posix/posix_os.hpp"
 
 namespace lsock {
 namespace posix {

@@ -18,8 +18,8 @@
 #include <memory>
 #include <vector>
 
-#include "epoll_mailbox.hpp"
 #include "lsock/poller.hpp"
+#include "posix/epoll_mailbox.hpp"
 
 namespace lsock::posix {
 

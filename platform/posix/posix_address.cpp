@@ -1,4 +1,4 @@
-#include "posix_address.hpp"
+#include "posix/posix_address.hpp"
 
 #include <netinet/in.h>
 #include <sys/un.h>

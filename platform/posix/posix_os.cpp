@@ -1,4 +1,4 @@
-#include "posix_os.hpp"
+#include "posix/posix_os.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "posix_address.hpp"
+#include "posix/posix_address.hpp"
 
 namespace lsock {
 

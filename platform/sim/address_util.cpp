@@ -1,4 +1,4 @@
-#include "address_util.hpp"
+#include "sim/address_util.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "byte_queue.hpp"
+#include "sim/byte_queue.hpp"
 
 #include <algorithm>
 #include <cstring>

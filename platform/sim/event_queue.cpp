@@ -1,4 +1,4 @@
-#include "event_queue.hpp"
+#include "sim/event_queue.hpp"
 
 #include <algorithm>
 #include <limits>

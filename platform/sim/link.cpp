@@ -1,4 +1,4 @@
-#include "link.hpp"
+#include "sim/link.hpp"
 
 #include <algorithm>
 

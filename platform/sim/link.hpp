@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "random.hpp"
+#include "sim/random.hpp"
 
 namespace lsock::sim {
 

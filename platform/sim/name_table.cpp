@@ -1,9 +1,9 @@
-#include "name_table.hpp"
+#include "sim/name_table.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-#include "address_util.hpp"
+#include "sim/address_util.hpp"
 
 namespace lsock::sim {
 

@@ -1,4 +1,4 @@
-#include "packet.hpp"
+#include "sim/packet.hpp"
 
 #include <cstdio>
 

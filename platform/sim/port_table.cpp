@@ -1,9 +1,9 @@
-#include "port_table.hpp"
+#include "sim/port_table.hpp"
 
 #include <algorithm>
 
-#include "address_util.hpp"
-#include "random.hpp"
+#include "sim/address_util.hpp"
+#include "sim/random.hpp"
 
 namespace lsock::sim {
 

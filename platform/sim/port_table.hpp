@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "sim_socket.hpp"
+#include "sim/sim_socket.hpp"
 
 namespace lsock::sim {
 

@@ -1,12 +1,12 @@
-#include "sim_host.hpp"
+#include "sim/sim_host.hpp"
 
 #include <cstring>
 
-#include "tcp_socket.hpp"
-#include "udp_socket.hpp"
-#include "unix_datagram_socket.hpp"
-#include "unix_stream_socket.hpp"
-#include "world.hpp"
+#include "sim/tcp_socket.hpp"
+#include "sim/udp_socket.hpp"
+#include "sim/unix_datagram_socket.hpp"
+#include "sim/unix_stream_socket.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "address_util.hpp"
-#include "link.hpp"
 #include "lsock/os.hpp"
-#include "packet.hpp"
-#include "port_table.hpp"
+#include "sim/address_util.hpp"
+#include "sim/link.hpp"
+#include "sim/packet.hpp"
+#include "sim/port_table.hpp"
 
 namespace lsock::sim {
 

@@ -1,9 +1,9 @@
-#include "sim_socket.hpp"
+#include "sim/sim_socket.hpp"
 
 #include <algorithm>
 
-#include "sim_host.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

@@ -2,9 +2,9 @@
 // states this model keeps (see tcp_socket.hpp).
 #include <algorithm>
 
-#include "sim_host.hpp"
-#include "tcp_socket.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/tcp_socket.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

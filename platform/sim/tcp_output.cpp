@@ -3,9 +3,9 @@
 #include <cmath>
 #include <limits>
 
-#include "sim_host.hpp"
-#include "tcp_socket.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/tcp_socket.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

@@ -18,10 +18,10 @@
 #include <memory>
 #include <string>
 
-#include "byte_queue.hpp"
-#include "packet.hpp"
-#include "sim_socket.hpp"
-#include "timer.hpp"
+#include "sim/byte_queue.hpp"
+#include "sim/packet.hpp"
+#include "sim/sim_socket.hpp"
+#include "sim/timer.hpp"
 
 namespace lsock::sim {
 

@@ -1,6 +1,6 @@
-#include "timer.hpp"
+#include "sim/timer.hpp"
 
-#include "world.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

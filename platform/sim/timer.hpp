@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "event_queue.hpp"
+#include "sim/event_queue.hpp"
 
 namespace lsock::sim {
 

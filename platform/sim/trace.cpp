@@ -1,4 +1,4 @@
-#include "trace.hpp"
+#include "sim/trace.hpp"
 
 #include <cstdio>
 

@@ -1,11 +1,11 @@
-#include "udp_socket.hpp"
+#include "sim/udp_socket.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-#include "address_util.hpp"
-#include "sim_host.hpp"
-#include "world.hpp"
+#include "sim/address_util.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

@@ -7,8 +7,8 @@
 #include <deque>
 #include <string>
 
-#include "packet.hpp"
-#include "sim_socket.hpp"
+#include "sim/packet.hpp"
+#include "sim/sim_socket.hpp"
 
 namespace lsock::sim {
 

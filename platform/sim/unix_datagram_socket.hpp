@@ -8,7 +8,7 @@
 #include <vector>
 #include <string>
 
-#include "sim_socket.hpp"
+#include "sim/sim_socket.hpp"
 
 namespace lsock::sim {
 

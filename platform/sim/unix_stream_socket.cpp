@@ -1,10 +1,10 @@
-#include "unix_stream_socket.hpp"
+#include "sim/unix_stream_socket.hpp"
 
 #include <algorithm>
 
-#include "sim_host.hpp"
-#include "unix_datagram_socket.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/unix_datagram_socket.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

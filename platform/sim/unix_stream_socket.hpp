@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "byte_queue.hpp"
-#include "sim_socket.hpp"
+#include "sim/byte_queue.hpp"
+#include "sim/sim_socket.hpp"
 
 namespace lsock::sim {
 

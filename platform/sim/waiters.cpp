@@ -1,10 +1,10 @@
-#include "waiters.hpp"
+#include "sim/waiters.hpp"
 
 #include <algorithm>
 
-#include "sim_host.hpp"
-#include "sim_socket.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/sim_socket.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

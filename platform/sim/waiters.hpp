@@ -18,8 +18,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "event_queue.hpp"
 #include "lsock/os.hpp"
+#include "sim/event_queue.hpp"
 
 namespace lsock::sim {
 

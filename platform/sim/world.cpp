@@ -1,10 +1,10 @@
-#include "world.hpp"
+#include "sim/world.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "address_util.hpp"
-#include "sim_host.hpp"
+#include "sim/address_util.hpp"
+#include "sim/sim_host.hpp"
 
 namespace lsock::sim {
 

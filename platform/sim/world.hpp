@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
-#include "event_queue.hpp"
-#include "link.hpp"
-#include "name_table.hpp"
-#include "packet.hpp"
-#include "random.hpp"
-#include "sim_config.hpp"
-#include "trace.hpp"
-#include "waiters.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/link.hpp"
+#include "sim/name_table.hpp"
+#include "sim/packet.hpp"
+#include "sim/random.hpp"
+#include "sim/sim_config.hpp"
+#include "sim/trace.hpp"
+#include "sim/waiters.hpp"
 
 namespace lsock::sim {
 

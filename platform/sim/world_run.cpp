@@ -1,8 +1,8 @@
 // The driver side of the world: running events and handing out coroutines.
 #include <cstdio>
 
-#include "sim_host.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::sim {
 

@@ -1,4 +1,4 @@
--- sock.addr and its ai / sa / ip objects (SPEC "Module sock", Addresses).
+-- sock.addr and its ai / sa / ip objects (docs/sock.md, "Addresses").
 
 local net = require "spec.support.net"
 local support = require "spec.lua.sock_support"

@@ -1,4 +1,5 @@
--- sock.buffer and sock.clock (SPEC "Module sock", Buffers and clock).
+-- sock.buffer and sock.clock (docs/sock.md, "Buffers" and
+-- "Module functions").
 
 local support = require "spec.lua.sock_support"
 

@@ -1,5 +1,5 @@
--- Scheduling (SPEC "Module sock", Scheduling): newthread, poll, start,
--- stop, sleep, sleep_until, wrap, errors in threads, full duplex.
+-- Scheduling (docs/sock.md, "Module functions" and "Threads"): newthread,
+-- poll, start, stop, sleep, sleep_until, wrap, errors in threads, full duplex.
 
 local net = require "spec.support.net"
 local support = require "spec.lua.sock_support"

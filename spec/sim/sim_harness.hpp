@@ -11,8 +11,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "sim_host.hpp"
-#include "world.hpp"
+#include "sim/sim_host.hpp"
+#include "sim/world.hpp"
 
 namespace simtest {
 

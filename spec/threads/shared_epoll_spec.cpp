@@ -1,8 +1,9 @@
 // Several Lua states in several OS threads sharing one epoll through
-// sock.epoll_fd (SPEC "Multi-threading"): an event is handled by the state
-// that owns the socket, never by another. Two threads, each with its own
-// Lua state, serve 1000 connections together; run it in a -DLSOCK_TSAN=ON
-// build to have ThreadSanitizer watch the forwarding between them.
+// sock.epoll_fd (docs/sock.md, "Several OS threads"): an event is handled
+// by the state that owns the socket, never by another. Two threads, each
+// with its own Lua state, serve 1000 connections together; run it in a
+// -DLSOCK_TSAN=ON build to have ThreadSanitizer watch the forwarding between
+// them.
 #include <catch2/catch.hpp>
 
 #include <lua.hpp>
@@ -12,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "epoll_mailbox.hpp"
+#include "posix/epoll_mailbox.hpp"
 
 extern "C" int luaopen_lsock_sock(lua_State* L);
 

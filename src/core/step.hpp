@@ -3,7 +3,7 @@
 // Every blocking call in the core is written as "try; if it would block, say
 // what to wait for". Who waits (a blocked OS thread, a suspended simulated
 // coroutine, a `sock` thread parked on its loop) is the caller's business,
-// which is how one core serves all of them (DESIGN.md, "Waiting").
+// which is how one core serves all of them (docs/design.md, "Waiting").
 #pragma once
 
 namespace lsock {

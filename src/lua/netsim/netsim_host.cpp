@@ -6,7 +6,7 @@
 #include "lua/sock/sock_module.hpp"
 #include "lua/socket/socket_module.hpp"
 #include "lua/netsim/netsim_options.hpp"
-#include "sim_host.hpp"
+#include "sim/sim_host.hpp"
 
 namespace lsock::lua {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "lua/common/types.hpp"
-#include "world.hpp"
+#include "sim/world.hpp"
 
 namespace lsock::lua {
 

@@ -13,7 +13,7 @@
 #include "lua/netsim/netsim_live_trace.hpp"
 #include "lua/netsim/netsim_objects.hpp"
 #include "lua/netsim/netsim_options.hpp"
-#include "sim_host.hpp"
+#include "sim/sim_host.hpp"
 
 namespace lsock::lua {
 

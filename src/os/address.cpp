@@ -1,6 +1,7 @@
 // Address parsing and formatting, done here rather than with inet_pton and
 // inet_ntop so that the core never calls the OS and every backend (the
-// simulated one included) prints addresses the same way.
+// simulated one included) prints addresses the same way. Part of the OS
+// interface library (lsock_os), which backends link without the core.
 #include "lsock/address.hpp"
 
 #include <cstdio>
