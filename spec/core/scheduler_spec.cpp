@@ -320,3 +320,40 @@ TEST_CASE("a thread that waits again and again keeps one record", "[scheduler]")
     f.scheduler.cancel(1);
     CHECK_FALSE(f.scheduler.waiting(1));
 }
+
+// A watch's tag carries a generation so that a late event for a closed
+// descriptor does not wake the next socket with its number. Descriptor 0
+// (a daemon with standard input closed) must keep working however often
+// its number is reused: its tag must never become the "unwatched" value,
+// or its events are dropped and detach misses its waiter list.
+TEST_CASE("descriptor 0 keeps its events and its waiters across the generation wrap", "[scheduler]") {
+    Fixture f;
+    // One new generation per cycle: descriptor 0 closes and is watched again
+    // (5 stays watched). Twice the 16-bit range covers the wrap wherever the
+    // generation starts.
+    constexpr Scheduler::ThreadId kCycles = 2 * 65536 + 8;
+    std::vector<Scheduler::ThreadId> dropped, stale_wakes;
+    for (Scheduler::ThreadId cycle = 0; cycle < kCycles && stale_wakes.empty(); ++cycle) {
+        // This cycle's mover waits on descriptor 0 first, then moves to 5:
+        // detach must take it off descriptor 0's list, or closing 0 wakes it.
+        Scheduler::ThreadId mover = 1000 + cycle;
+        REQUIRE(f.scheduler.wait_io(mover, 0, kReadable, kNoDeadline) == 0);
+        REQUIRE(f.scheduler.wait_io(mover, 5, kReadable, kNoDeadline) == 0);
+        REQUIRE(f.scheduler.wait_io(1, 0, kReadable, kNoDeadline) == 0);
+        f.poller->fire(0, kReadable);
+        Threads woken = f.turn();
+        if (woken.empty()) dropped.push_back(cycle);
+        // Closing descriptor 0 wakes whoever is still on its list: nobody
+        // (thread 1 went on at the event, the mover is on 5).
+        f.scheduler.forget_fd(0);
+        for (Scheduler::ThreadId thread : f.ready()) woken.push_back(thread);
+        for (Scheduler::ThreadId thread : woken)
+            if (thread >= 1000) stale_wakes.push_back(cycle);
+        if (cycle > 0) f.scheduler.cancel(mover - 1);  // the last cycle's mover, still on 5
+    }
+    INFO("first cycle whose event on descriptor 0 was dropped: " << (dropped.empty() ? -1 : long(dropped.front())));
+    CHECK(dropped.empty());
+    INFO("first cycle that woke a thread waiting on another descriptor: "
+         << (stale_wakes.empty() ? -1 : long(stale_wakes.front())));
+    CHECK(stale_wakes.empty());
+}

@@ -112,10 +112,11 @@ function M.clock()
 end
 
 -- The child finds modules where this process does, however busted was told.
-function M.lua_child(code)
+function M.lua_child(code, opts)
   local prelude = ("package.path = %q; package.cpath = %q; ")
     :format(package.path, package.cpath)
-  local pipe = assert(io.popen("lua5.2 -e " .. shell_quote(prelude .. code) .. " 2>&1", "r"))
+  local stdin = opts and opts.stdin_closed and " 0<&-" or ""
+  local pipe = assert(io.popen("lua5.2 -e " .. shell_quote(prelude .. code) .. " 2>&1" .. stdin, "r"))
   local output = pipe:read("*a")
   local ok = pipe:close()
   return output, ok == true

@@ -19,7 +19,7 @@
 --   open_descriptors() -> n          descriptors this test process holds
 --   max_descriptors() -> n | nil     the descriptor limit, if known
 --   sleep(seconds), clock() -> seconds (monotonic)
---   lua_child(code) -> output, ok    (loopback only) runs code in a new lua5.2
+--   lua_child(code, opts) -> output, ok  (loopback only) runs code in a new lua5.2
 
 local net = {}
 
@@ -145,12 +145,13 @@ end
 
 -- Runs Lua code in a separate lua5.2 process (loopback only: for behaviour
 -- that could kill the process, like SIGPIPE). Returns its output and
--- whether it exited with status 0.
-function net.lua_child(code)
+-- whether it exited with status 0. opts.stdin_closed: the child starts
+-- with descriptor 0 closed (as a daemon may).
+function net.lua_child(code, opts)
   if not backend.lua_child then
     error("net.lua_child needs the loopback kernel", 2)
   end
-  return backend.lua_child(code)
+  return backend.lua_child(code, opts)
 end
 
 local ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -12,13 +12,18 @@ namespace {
 // A watch's tag: the descriptor in the low 24 bits, a generation above, so
 // an event that was in flight for a closed descriptor (a shared epoll may
 // hand it over late) does not wake the waiters of a new socket that got the
-// same number. Together they fit kPollerTagBits.
+// same number. Together they fit kPollerTagBits. Generations run from 1 to
+// kLastGeneration and wrap to 1, never 0: a tag of 0 means "not watched",
+// and descriptor 0 (a daemon with standard input closed) would get it.
 constexpr int kFdBits = 24;
 constexpr std::uint64_t kFdMask = (std::uint64_t(1) << kFdBits) - 1;
+constexpr std::uint64_t kLastGeneration = (std::uint64_t(1) << (kPollerTagBits - kFdBits)) - 1;
 
-std::uint64_t make_tag(Fd fd, std::uint64_t generation) {
-    return ((generation << kFdBits) | (std::uint64_t(fd) & kFdMask)) & kPollerTagMask;
+constexpr std::uint64_t make_tag(Fd fd, std::uint64_t generation) {
+    return (generation << kFdBits) | (std::uint64_t(fd) & kFdMask);
 }
+static_assert(make_tag(0, 1) != 0 && make_tag(0, kLastGeneration) <= kPollerTagMask,
+              "every generation gives a non-zero tag that fits the poller");
 
 Fd fd_of_tag(std::uint64_t tag) { return Fd(tag & kFdMask); }
 
@@ -91,7 +96,10 @@ Scheduler::Watch& Scheduler::watch_for(Fd fd) {
     std::size_t index = std::size_t(fd);
     if (index >= watches_.size()) watches_.resize(index + 1 + index / 2);  // may throw; nothing changed then
     Watch& watch = watches_[index];
-    if (!watch.tag) watch.tag = make_tag(fd, next_generation_++);
+    if (!watch.tag) {
+        watch.tag = make_tag(fd, next_generation_);
+        next_generation_ = next_generation_ == kLastGeneration ? 1 : next_generation_ + 1;
+    }
     return watch;
 }
 

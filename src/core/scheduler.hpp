@@ -158,7 +158,7 @@ private:
     bool edge_ = true;                    // the poller may take Trigger::Edge
     std::deque<ThreadId> ready_;
     std::vector<PollerEvent> events_;     // reused by collect
-    std::uint64_t next_generation_ = 1;   // tells a watch of a reused fd from the old one
+    std::uint64_t next_generation_ = 1;   // tells a watch of a reused fd from the old one (never 0)
 };
 
 }  // namespace lsock

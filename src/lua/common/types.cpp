@@ -32,12 +32,15 @@ void set_function(lua_State* L, const char* field, lua_CFunction function) {
 }  // namespace
 
 void register_type(lua_State* L, const TypeSpec& spec) {
-    if (!luaL_newmetatable(L, spec.meta)) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &spec);
+    // Registered only once complete: luaL_newmetatable would put an empty
+    // table in the registry at once, and a memory error while filling it
+    // would leave the type without __gc or __index for the life of the state
+    // (the next call finds the name taken).
+    luaL_getmetatable(L, spec.meta);
+    bool known = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (known) return;
+    lua_newtable(L);
     lua_pushstring(L, spec.name);
     lua_setfield(L, -2, "__name");
     if (spec.gc) {
@@ -57,7 +60,10 @@ void register_type(lua_State* L, const TypeSpec& spec) {
         lua_pushcfunction(L, spec.index);
     }
     lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    // Both keys, the name last: a failure before it registers nothing.
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &spec);
+    lua_setfield(L, LUA_REGISTRYINDEX, spec.meta);
 }
 
 void* test_type(lua_State* L, int index, const TypeSpec& spec) {

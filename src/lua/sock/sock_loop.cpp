@@ -30,21 +30,34 @@ int error_text(lua_State* L) {
     return 1;
 }
 
+// [1] a failed thread's error object [2] the thread -> its text and traceback.
+int failure_report(lua_State* L) {
+    // The text, protected again: a __tostring that fails must not hide the
+    // traceback. Out of memory, the memory error is the text.
+    lua_pushcfunction(L, error_text);
+    lua_pushvalue(L, 1);
+    int status = lua_pcall(L, 1, 1, 0);
+    if (status != LUA_OK && status != LUA_ERRMEM) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "(an error object that cannot be shown)");
+    }
+    luaL_traceback(L, lua_tothread(L, 2), lua_tostring(L, -1), 0);
+    return 1;
+}
+
 // The loop's handler for a failed thread, or stderr.
 void report_failure(lua_State* L, int loop_index, lua_State* co) {
     // The error object comes over to L first: nothing (a __tostring) may
     // run on the dead coroutine, whose stack stays as it was for the traceback.
     lua_xmove(co, L, 1);
-    // Its text, protected: a __tostring that fails must not stop the loop.
-    lua_pushcfunction(L, error_text);
-    lua_pushvalue(L, -2);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        lua_pop(L, 1);
-        lua_pushliteral(L, "(an error object that cannot be shown)");
-    }
-    luaL_traceback(L, co, lua_tostring(L, -1), 0);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
+    // The report is made under pcall: nothing may raise out of the loop,
+    // which would stay "running" for good. Its only failure is a memory
+    // error (failure_report handles the rest), whose message is the report.
+    lua_pushcfunction(L, failure_report);
+    lua_insert(L, -2);
+    lua_pushthread(co);
+    lua_xmove(co, L, 1);
+    lua_pcall(L, 2, 1, 0);
     push_loop_field(L, loop_index, kFieldOnError);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);

@@ -1,10 +1,15 @@
 #include "lua/sock/sock_module.hpp"
 
+#include "lua/common/guard.hpp"
 #include "lua/sock/sock_loop.hpp"
 
 namespace lsock::lua::sock {
 
 void push_sock_module(lua_State* L, Os& os, int owner_index) {
+    // luaL_setfuncs wants LUA_MINSTACK free slots beyond its upvalues and
+    // calls a growth that found no memory a stack overflow ("too many
+    // upvalues"): grow the stack first, where that is said as it is.
+    if (!lua_checkstack(L, 2 * LUA_MINSTACK)) raise_out_of_memory(L);
     if (owner_index) owner_index = lua_absindex(L, owner_index);
     push_loop(L, os, owner_index);
     int loop = lua_gettop(L);

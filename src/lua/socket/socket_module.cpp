@@ -126,6 +126,9 @@ void set_constants(lua_State* L) {
 }  // namespace
 
 void push_socket_module(lua_State* L, Os& os, int owner_index) {
+    // As for push_sock_module: luaL_setfuncs would call a failed growth of
+    // the stack a stack overflow ("too many upvalues").
+    if (!lua_checkstack(L, 2 * LUA_MINSTACK)) raise_out_of_memory(L);
     register_socket_types(L);
     push_os_env(L, os, owner_index);
     int env = lua_gettop(L);
