@@ -103,5 +103,15 @@ expect_violation "$os_calls" src/core/planted.cpp 'int f(int fd) { return ::clos
 expect_violation "$os_calls" src/lua/planted.cpp '/* c */ #include <sys/socket.h>\n' \
     'src/lua/planted.cpp:1: /* c */ #include <sys/socket.h>    <- <sys/socket.h> is the OS'"'"'s header'
 
+# A root with nothing to read is an error (exit 2), not a pass.
+empty="$tree/empty-root"   # removed with the copy
+mkdir "$empty"
+for check in "$includes" "$os_calls"; do
+    status=0
+    bash "$check" "$empty" >/dev/null 2>&1 || status=$?
+    if [[ $status -eq 2 ]]; then echo "ok: $(basename "$check") exits 2 on a root with no sources"
+    else fail "$(basename "$check") on an empty root: expected exit 2, got $status"; fi
+done
+
 if [[ $failures -ne 0 ]]; then echo "$failures planted-violation case(s) failed"; exit 1; fi
 echo "every planted violation was caught, and the clean tree passed"
