@@ -118,8 +118,26 @@ Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
     return wait;
 }
 
-int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline) {
+// Registering a wait allocates (the thread's record, a watch, a timer).
+// When memory runs out half-way, the thread waits on nothing rather than on
+// half of what it asked for, and the caller hears ENOMEM.
+template <typename Register>
+int Scheduler::registering(ThreadId thread, Register&& steps) {
     try {
+        return steps();
+    } catch (const std::bad_alloc&) {
+        cancel(thread);
+        return ENOMEM;
+    }
+}
+
+void Scheduler::set_timer(ThreadId thread, Wait& wait, double deadline) {
+    timers_.set(thread, deadline);  // may throw
+    wait.timed = true;
+}
+
+int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline) {
+    return registering(thread, [&] {
         if (int error = open_poller()) return error;
         if (fd < 0) return EBADF;
         Wait& wait = begin_wait(thread);
@@ -134,28 +152,17 @@ int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline)
             cancel(thread);
             return error;
         }
-        if (deadline != kNoDeadline) {
-            timers_.set(thread, deadline);
-            wait.timed = true;
-        }
+        if (deadline != kNoDeadline) set_timer(thread, wait, deadline);
         return 0;
-    } catch (const std::bad_alloc&) {
-        cancel(thread);
-        return ENOMEM;
-    }
+    });
 }
 
 int Scheduler::wait_until(ThreadId thread, double deadline) {
-    try {
+    return registering(thread, [&] {
         if (int error = open_poller()) return error;
-        Wait& wait = begin_wait(thread);
-        timers_.set(thread, deadline);
-        wait.timed = true;
+        set_timer(thread, begin_wait(thread), deadline);
         return 0;
-    } catch (const std::bad_alloc&) {
-        cancel(thread);
-        return ENOMEM;
-    }
+    });
 }
 
 void Scheduler::detach(ThreadId thread, Wait& wait) {

@@ -133,6 +133,11 @@ private:
     };
 
     int open_poller();
+    // Runs the steps that register a wait; a bad_alloc among them cancels
+    // the thread's wait and becomes ENOMEM.
+    template <typename Register>
+    int registering(ThreadId thread, Register&& steps);
+    void set_timer(ThreadId thread, Wait& wait, double deadline);
     void detach(ThreadId thread, Wait& wait);
     void make_ready(ThreadId thread, Wait& wait);
     void wake_all(Watch& watch);
