@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <tuple>
 
 #include "lsock/address.hpp"
@@ -30,6 +31,14 @@ bool same_ip(const Address& a, const Address& b);
 struct AddressLess {
     bool operator()(const Address& a, const Address& b) const {
         return std::tie(a.family, a.ip, a.port, a.path) < std::tie(b.family, b.ip, b.port, b.path);
+    }
+};
+
+// The order of (family, ip) alone: the key of "which host owns this IP".
+struct IpLess {
+    bool operator()(const Address& a, const Address& b) const {
+        if (a.family != b.family) return a.family < b.family;
+        return std::memcmp(a.ip.data(), b.ip.data(), a.ip_size()) < 0;
     }
 };
 

@@ -1,6 +1,6 @@
 #include "sim/packet.hpp"
 
-#include <cstdio>
+#include <string>
 
 namespace lsock::sim {
 
@@ -11,27 +11,33 @@ std::size_t Packet::wire_size() const {
     return ip_header + transport_header + payload.size();
 }
 
-std::string Packet::describe() const {
+std::string PacketHeader::describe() const {
     std::string text;
     switch (transport) {
         case Transport::Tcp: text = "tcp "; break;
         case Transport::Udp: text = "udp "; break;
         case Transport::Unreachable: text = "icmp-unreachable "; break;
     }
-    text += src.to_string() + ">" + dst.to_string();
+    // Only when a trace line is read (the trace keeps headers, not text).
+    text += src.to_string();
+    text += '>';
+    text += dst.to_string();
     if (transport == Transport::Tcp) {
-        std::string f;
-        if (flags & kSyn) f += 'S';
-        if (flags & kFin) f += 'F';
-        if (flags & kRst) f += 'R';
-        if (flags & kProbe) f += 'P';
-        if (flags & kAck) f += 'A';
-        char numbers[96];
-        std::snprintf(numbers, sizeof numbers, " %s seq=%llu ack=%llu win=%u", f.c_str(),
-                      static_cast<unsigned long long>(seq), static_cast<unsigned long long>(ack), window);
-        text += numbers;
+        text += ' ';
+        if (flags & kSyn) text += 'S';
+        if (flags & kFin) text += 'F';
+        if (flags & kRst) text += 'R';
+        if (flags & kProbe) text += 'P';
+        if (flags & kAck) text += 'A';
+        text += " seq=";
+        text += std::to_string(static_cast<unsigned long long>(seq));
+        text += " ack=";
+        text += std::to_string(static_cast<unsigned long long>(ack));
+        text += " win=";
+        text += std::to_string(window);
     }
-    text += " len=" + std::to_string(payload.size());
+    text += " len=";
+    text += std::to_string(length);
     return text;
 }
 

@@ -16,6 +16,21 @@ enum class Transport : std::uint8_t { Tcp, Udp, Unreachable };
 // segment with this mark asks the same question without that detour.
 enum : std::uint8_t { kSyn = 1, kAck = 2, kFin = 4, kRst = 8, kProbe = 16 };
 
+// What the trace keeps of a packet: everything but the payload's bytes.
+struct PacketHeader {
+    Transport transport = Transport::Tcp;
+    Address src;
+    Address dst;
+    std::uint8_t flags = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t ack = 0;
+    std::uint32_t window = 0;
+    std::size_t length = 0;  // payload bytes
+
+    // One trace field: "tcp 10.0.0.1:40000>10.0.0.2:80 SA seq=.. ack=.. win=.. len=..".
+    std::string describe() const;
+};
+
 struct Packet {
     Transport transport = Transport::Tcp;
     // Wire form (see address_util.hpp). For Unreachable: src is the address the
@@ -30,8 +45,10 @@ struct Packet {
 
     // Bytes on the wire, headers included, for bandwidth accounting.
     std::size_t wire_size() const;
-    // One trace field: "tcp 10.0.0.1:40000>10.0.0.2:80 SA seq=.. ack=.. win=.. len=..".
-    std::string describe() const;
+    PacketHeader header() const {
+        return PacketHeader{transport, src, dst, flags, seq, ack, window, payload.size()};
+    }
+    std::string describe() const { return header().describe(); }
 };
 
 }  // namespace lsock::sim

@@ -28,6 +28,9 @@ SimHost::SimHost(World& world, HostId id, std::string name, std::vector<Address>
 SimHost::~SimHost() = default;
 
 void SimHost::record(const char* kind, const std::string& detail) { world_.record(kind, name_, detail); }
+void SimHost::record(const char* kind, const char* reason, const Packet& packet) {
+    world_.record(kind, name_, reason, packet);
+}
 
 // ---- Descriptors ----
 

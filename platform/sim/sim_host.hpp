@@ -109,6 +109,8 @@ public:
     // Answers a segment that no connection takes with RST, as RFC 793 says.
     void reply_reset(const Packet& packet);
     void record(const char* kind, const std::string& detail);
+    // A packet event; its text is made only when the trace is read.
+    void record(const char* kind, const char* reason, const Packet& packet);
 
     void crash();
     void restart();

@@ -129,7 +129,7 @@ void TcpSocket::on_syn(const Packet& p) {
     // Linux admits backlog + 1 and then drops SYNs: the client retries its
     // SYN and its connect stays pending (and times out if nobody accepts).
     if (pending > std::size_t(backlog_)) {
-        host_.record("drop", "backlog-full " + p.describe());
+        host_.record("drop", "backlog-full", p);
         return;
     }
     auto child = std::make_shared<TcpSocket>(host_, family_);

@@ -1,40 +1,148 @@
 #include "sim/trace.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace lsock::sim {
+namespace {
 
-void Trace::record(double time, const char* kind, const std::string& host, const std::string& detail) {
-    // Nine decimals keep every distinct virtual time distinct in the text, so
-    // the hash sees timing differences, not only differences of order.
-    char stamp[40];
-    std::snprintf(stamp, sizeof stamp, "%.9f ", time);
-    std::string line = stamp;
-    line += kind;
-    line += ' ';
-    line += host;
-    if (!detail.empty()) {
-        line += ' ';
-        line += detail;
-    }
-    for (unsigned char c : line) hash_ = (hash_ ^ c) * 0x100000001b3ull;
-    hash_ = (hash_ ^ '\n') * 0x100000001b3ull;
-    ++count_;
-    if (listener_) listener_(listener_context_, line);
-    if (limit_ == 0) return;
-    lines_.push_back(std::move(line));
-    while (lines_.size() > limit_) lines_.pop_front();
+// A multiply-xorshift fold, eight bytes at a time: the hash runs on every
+// event, and byte-wise FNV-1a was the larger part of recording one.
+constexpr std::uint64_t kMultiplier = 0x9e3779b97f4a7c15ull;
+
+std::uint64_t fold_number(std::uint64_t hash, std::uint64_t number) {
+    hash = (hash ^ number) * kMultiplier;
+    return hash ^ (hash >> 29);
 }
 
-void Trace::set_limit(std::size_t lines) {
-    limit_ = lines;
-    while (lines_.size() > limit_) lines_.pop_front();
+// Up to eight bytes as a little-endian number, so that the hash is the same
+// on every machine.
+std::uint64_t little_endian(const char* bytes, std::size_t size) {
+    std::uint64_t word = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::memcpy(&word, bytes, size);  // one load where the host's order is the one wanted
+#else
+    for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+#endif
+    return word;
+}
+
+// The length first: "a" + "bc" and "ab" + "c" hash apart.
+std::uint64_t fold_text(std::uint64_t hash, const char* bytes, std::size_t size) {
+    hash = fold_number(hash, size);
+    for (; size >= 8; bytes += 8, size -= 8) hash = fold_number(hash, little_endian(bytes, 8));
+    if (size > 0) hash = fold_number(hash, little_endian(bytes, size));
+    return hash;
+}
+
+}  // namespace
+
+void Trace::fold_common(double time, const char* kind, const std::string& host) {
+    // Whole nanoseconds, as the text's nine decimals show them: the hash sees
+    // timing differences, not only differences of order.
+    hash_ = fold_number(hash_, static_cast<std::uint64_t>(std::llround(time * 1e9)));
+    hash_ = fold_text(hash_, kind, std::strlen(kind));
+    hash_ = fold_text(hash_, host.data(), host.size());
+    ++count_;
+}
+
+Trace::Entry* Trace::entry_for(double time, const char* kind, const std::string& host) {
+    if (limit_ == 0 && !listener_) return nullptr;
+    Entry& entry = limit_ == 0 ? scratch_ : next_slot();
+    entry.time = time;
+    entry.kind = kind;
+    entry.host.assign(host);  // assign keeps the slot's capacity
+    return &entry;
+}
+
+void Trace::record(double time, const char* kind, const std::string& host, const std::string& detail) {
+    fold_common(time, kind, host);
+    hash_ = fold_text(hash_, detail.data(), detail.size());
+    Entry* entry = entry_for(time, kind, host);
+    if (!entry) return;
+    entry->has_packet = false;
+    entry->detail.assign(detail);
+    if (listener_) listener_(listener_context_, line_of(*entry));
+}
+
+void Trace::record(double time, const char* kind, const std::string& host, const char* reason,
+                   const PacketHeader& packet) {
+    fold_common(time, kind, host);
+    if (reason) hash_ = fold_text(hash_, reason, std::strlen(reason));
+    hash_ = fold_number(hash_, std::uint64_t(packet.transport) | std::uint64_t(packet.flags) << 8 |
+                                   std::uint64_t(packet.window) << 32);
+    hash_ = fold_number(hash_, packet.seq);
+    hash_ = fold_number(hash_, packet.ack);
+    hash_ = fold_number(hash_, packet.length);
+    for (const Address* a : {&packet.src, &packet.dst}) {
+        hash_ = fold_number(hash_, std::uint64_t(a->family) | std::uint64_t(a->port) << 16);
+        hash_ = fold_text(hash_, reinterpret_cast<const char*>(a->ip.data()), a->ip_size());
+    }
+    Entry* entry = entry_for(time, kind, host);
+    if (!entry) return;
+    entry->has_packet = true;
+    entry->reason = reason;
+    entry->packet = packet;
+    if (listener_) listener_(listener_context_, line_of(*entry));
+}
+
+Trace::Entry& Trace::next_slot() {
+    if (ring_.size() < limit_) {
+        ring_.emplace_back();
+        ++size_;
+        return ring_.back();
+    }
+    // Full: the oldest entry is overwritten and the next one becomes oldest.
+    Entry& slot = ring_[first_];
+    first_ = (first_ + 1) % ring_.size();
+    return slot;
+}
+
+std::string Trace::line_of(const Entry& entry) {
+    char stamp[40];
+    std::snprintf(stamp, sizeof stamp, "%.9f ", entry.time);
+    std::string line = stamp;
+    line += entry.kind;
+    line += ' ';
+    line += entry.host;
+    if (entry.has_packet) {
+        line += ' ';
+        if (entry.reason) {
+            line += entry.reason;
+            line += ' ';
+        }
+        line += entry.packet.describe();
+    } else if (!entry.detail.empty()) {
+        line += ' ';
+        line += entry.detail;
+    }
+    return line;
+}
+
+void Trace::set_limit(std::size_t entries) {
+    // Keep the newest `entries`, in order, in a ring of that size.
+    std::size_t keep = size_ < entries ? size_ : entries;
+    std::vector<Entry> ring;
+    ring.reserve(keep);
+    for (std::size_t i = size_ - keep; i < size_; ++i) ring.push_back(kept(i));
+    ring_ = std::move(ring);
+    first_ = 0;
+    size_ = keep;
+    limit_ = entries;
+}
+
+std::vector<std::string> Trace::recent() const {
+    std::vector<std::string> lines;
+    lines.reserve(size_);
+    for (std::size_t i = 0; i < size_; ++i) lines.push_back(line_of(kept(i)));
+    return lines;
 }
 
 std::string Trace::text() const {
     std::string all;
-    for (const auto& line : lines_) {
-        all += line;
+    for (std::size_t i = 0; i < size_; ++i) {
+        all += line_of(kept(i));
         all += '\n';
     }
     return all;

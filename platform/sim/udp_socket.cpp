@@ -178,7 +178,7 @@ int UdpSocket::match(const Address& dst, const Address& src) const {
 void UdpSocket::on_datagram(const Packet& p) {
     std::size_t cost = p.payload.size() + host_.world().config().datagram_overhead;
     if (read_shut_ || queued_bytes_ + cost > receive_capacity_) {
-        host_.record("drop", "receive-queue-full " + p.describe());
+        host_.record("drop", "receive-queue-full", p);
         return;
     }
     queue_.push_back({p.payload, to_socket_form(p.src, family_)});

@@ -44,13 +44,13 @@ SimHost* World::add_host(const std::string& name, const std::vector<std::string>
         return nullptr;
     }
     for (const auto& a : parsed) {
-        if (is_any_ip(a) || is_loopback_ip(a) || is_v4_mapped(a) || ip_owner_.count(a.ip_text())) {
+        if (is_any_ip(a) || is_loopback_ip(a) || is_v4_mapped(a) || ip_owner_.count(a)) {
             if (error) *error = "address not usable or already taken: " + a.ip_text();
             return nullptr;
         }
     }
     HostId id = HostId(hosts_.size());
-    for (const auto& a : parsed) ip_owner_[a.ip_text()] = id;
+    for (const auto& a : parsed) ip_owner_[a] = id;
     if (!Address::parse_ip(name, 0)) names_.add(name, parsed);
     hosts_.push_back(std::make_unique<SimHost>(*this, id, name, parsed));
     std::string detail;
@@ -70,7 +70,7 @@ std::vector<Address> World::free_addresses() const {
         bytes[14] = x;
         bytes[15] = y;
         Address v6 = Address::inet6(bytes, 0);
-        if (!ip_owner_.count(v4.ip_text()) && !ip_owner_.count(v6.ip_text())) return {v4, v6};
+        if (!ip_owner_.count(v4) && !ip_owner_.count(v6)) return {v4, v6};
     }
 }
 
@@ -92,7 +92,7 @@ bool World::add_name(const std::string& name, const std::vector<std::string>& ad
 }
 
 SimHost* World::owner_of(const Address& ip) {
-    auto it = ip_owner_.find(to_wire(ip).ip_text());
+    auto it = ip_owner_.find(to_wire(ip));
     return it == ip_owner_.end() ? nullptr : hosts_[std::size_t(it->second)].get();
 }
 
@@ -171,30 +171,33 @@ EventId World::at(double time, std::function<void()> action, bool busy) {
 
 void World::transmit(SimHost& from, Packet packet) {
     SimHost* to = from.is_local_ip(packet.dst) ? &from : owner_of(packet.dst);
-    std::string what = packet.describe();
     if (!to) {
-        record("drop", from.name(), "no-route " + what);
+        record("drop", from.name(), "no-route", packet);
         return;
     }
     LinkFate fate = links_.send(from.id(), to->id(), now_, packet.wire_size(), random_);
     if (fate.arrivals.empty()) {
-        record("drop", from.name(), std::string(fate.drop_reason) + " " + what);
+        record("drop", from.name(), fate.drop_reason, packet);
         return;
     }
-    record(fate.arrivals.size() > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), what);
+    record(fate.arrivals.size() > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), nullptr,
+           packet);
     HostId dest = to->id();
-    // The description is made once: formatting is most of a packet's cost.
-    auto shared = std::make_shared<const std::pair<Packet, std::string>>(std::move(packet), std::move(what));
-    for (double arrival : fate.arrivals) at(arrival, [this, dest, shared] { deliver(dest, shared->first, shared->second); });
+    if (fate.arrivals.size() == 1) {
+        at(fate.arrivals[0], [this, dest, packet = std::move(packet)] { deliver(dest, packet); });
+        return;
+    }
+    auto shared = std::make_shared<const Packet>(std::move(packet));
+    for (double arrival : fate.arrivals) at(arrival, [this, dest, shared] { deliver(dest, *shared); });
 }
 
-void World::deliver(HostId to, const Packet& packet, const std::string& what) {
+void World::deliver(HostId to, const Packet& packet) {
     SimHost& host = *hosts_[std::size_t(to)];
     if (!host.up()) {
-        record("drop", host.name(), "host-down " + what);
+        record("drop", host.name(), "host-down", packet);
         return;
     }
-    record("recv", host.name(), what);
+    record("recv", host.name(), nullptr, packet);
     host.deliver(packet);
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/address_util.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/link.hpp"
 #include "sim/name_table.hpp"
@@ -141,10 +142,13 @@ public:
     void record(const char* kind, const std::string& host, const std::string& detail) {
         trace_.record(now_, kind, host, detail);
     }
+    void record(const char* kind, const std::string& host, const char* reason, const Packet& packet) {
+        trace_.record(now_, kind, host, reason, packet.header());
+    }
 
 private:
     std::vector<Address> free_addresses() const;
-    void deliver(HostId to, const Packet& packet, const std::string& what);
+    void deliver(HostId to, const Packet& packet);
 
     // Declaration order is destruction order reversed: hosts (and their
     // sockets' timers) go before the queue they cancel events in.
@@ -157,7 +161,7 @@ private:
     WaitRegistry waiters_;
     Links links_;
     NameTable names_;
-    std::map<std::string, HostId> ip_owner_;  // ip_text() -> host
+    std::map<Address, HostId, IpLess> ip_owner_;  // wire-form IP -> host
     std::vector<std::unique_ptr<SimHost>> hosts_;
 };
 

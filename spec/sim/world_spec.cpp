@@ -83,7 +83,7 @@ TEST_CASE("a trace listener gets each line as it is recorded, the lines the trac
     world.note("h", "first");
     REQUIRE(live.size() == 2);
     REQUIRE(live.back() == "0.000000000 note h first");
-    std::vector<std::string> kept(world.trace().recent().begin(), world.trace().recent().end());
+    std::vector<std::string> kept = world.trace().recent();
     REQUIRE(live == kept);
     // The kept tail is bounded; the live view is not.
     world.trace().set_limit(1);
