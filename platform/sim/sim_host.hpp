@@ -7,6 +7,8 @@
 // only reports, suspend() registers the calling coroutine with the world.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -26,15 +28,31 @@ class SimSocket;
 class TcpSocket;
 class UdpSocket;
 
+// One end of a TCP connection, wire form, as a plain value: the connection
+// table is searched for every segment, and comparing these costs no string
+// (an Address also carries a unix path).
+struct WireEndpoint {
+    std::array<std::uint8_t, 16> ip{};
+    std::uint16_t port = 0;
+    Family family = Family::Unspec;
+    WireEndpoint() = default;
+    WireEndpoint(const Address& a) : ip(a.ip), port(a.port), family(a.family) {}  // NOLINT: a key made of an address
+    bool operator<(const WireEndpoint& other) const {
+        // The order AddressLess gives (family, ip, port): the same runs.
+        if (family != other.family) return family < other.family;
+        if (ip != other.ip) return ip < other.ip;
+        return port < other.port;
+    }
+};
+
 // A TCP connection's identity on this host: (local, remote), wire form.
 struct ConnectionKey {
-    Address local;
-    Address remote;
+    WireEndpoint local;
+    WireEndpoint remote;
     bool operator<(const ConnectionKey& other) const {
-        AddressLess less;
-        if (less(local, other.local)) return true;
-        if (less(other.local, local)) return false;
-        return less(remote, other.remote);
+        if (local < other.local) return true;
+        if (other.local < local) return false;
+        return remote < other.remote;
     }
 };
 

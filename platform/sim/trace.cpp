@@ -67,14 +67,14 @@ void Trace::record(double time, const char* kind, const std::string& host, const
 }
 
 void Trace::record(double time, const char* kind, const std::string& host, const char* reason,
-                   const PacketHeader& packet) {
+                   const Packet& packet) {
     fold_common(time, kind, host);
     if (reason) hash_ = fold_text(hash_, reason, std::strlen(reason));
     hash_ = fold_number(hash_, std::uint64_t(packet.transport) | std::uint64_t(packet.flags) << 8 |
                                    std::uint64_t(packet.window) << 32);
     hash_ = fold_number(hash_, packet.seq);
     hash_ = fold_number(hash_, packet.ack);
-    hash_ = fold_number(hash_, packet.length);
+    hash_ = fold_number(hash_, packet.payload.size());
     for (const Address* a : {&packet.src, &packet.dst}) {
         hash_ = fold_number(hash_, std::uint64_t(a->family) | std::uint64_t(a->port) << 16);
         hash_ = fold_text(hash_, reinterpret_cast<const char*>(a->ip.data()), a->ip_size());
@@ -83,7 +83,17 @@ void Trace::record(double time, const char* kind, const std::string& host, const
     if (!entry) return;
     entry->has_packet = true;
     entry->reason = reason;
-    entry->packet = packet;
+    // Field by field into the slot: no header built on the way, and the
+    // slot's addresses keep their storage.
+    PacketHeader& kept = entry->packet;
+    kept.transport = packet.transport;
+    kept.src = packet.src;
+    kept.dst = packet.dst;
+    kept.flags = packet.flags;
+    kept.seq = packet.seq;
+    kept.ack = packet.ack;
+    kept.window = packet.window;
+    kept.length = packet.payload.size();
     if (listener_) listener_(listener_context_, line_of(*entry));
 }
 

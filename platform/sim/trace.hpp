@@ -30,8 +30,7 @@ public:
     void record(double time, const char* kind, const std::string& host, const std::string& detail);
     // The same for a packet: its detail is "[reason ]<packet description>"
     // (reason: a string literal or null), made only when read.
-    void record(double time, const char* kind, const std::string& host, const char* reason,
-                const PacketHeader& packet);
+    void record(double time, const char* kind, const std::string& host, const char* reason, const Packet& packet);
 
     std::uint64_t hash() const { return hash_; }
     std::uint64_t count() const { return count_; }

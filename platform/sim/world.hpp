@@ -143,7 +143,7 @@ public:
         trace_.record(now_, kind, host, detail);
     }
     void record(const char* kind, const std::string& host, const char* reason, const Packet& packet) {
-        trace_.record(now_, kind, host, reason, packet.header());
+        trace_.record(now_, kind, host, reason, packet);
     }
 
 private:

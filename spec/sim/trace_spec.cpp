@@ -9,8 +9,8 @@ using namespace lsock::sim;
 
 namespace {
 
-PacketHeader syn_from(std::uint16_t port) {
-    PacketHeader p;
+Packet syn_from(std::uint16_t port) {
+    Packet p;
     p.transport = Transport::Tcp;
     p.src = Address::inet({10, 0, 0, 1}, port);
     p.dst = Address::inet({10, 0, 0, 2}, 80);
