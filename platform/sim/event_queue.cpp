@@ -6,24 +6,56 @@
 namespace lsock::sim {
 
 EventId EventQueue::push(double time, std::function<void()> action, bool busy) {
-    EventId id = next_seq_++;
-    heap_.push_back({time, id});
+    std::uint32_t index;
+    if (free_slots_.empty()) {
+        // Room for every slot in the free list too, so that release never
+        // allocates. Either may throw; nothing has changed then.
+        free_slots_.reserve(slots_.size() + 1);
+        slots_.emplace_back();
+        index = std::uint32_t(slots_.size() - 1);
+    } else {
+        index = free_slots_.back();
+    }
+    Slot& slot = slots_[index];
+    // Generations start at 1, so no EventId is kNoEvent. (An id kept across
+    // 2^32 reuses of one slot could name a newer event; nothing keeps one.)
+    std::uint32_t generation = slot.generation == UINT32_MAX ? 1 : slot.generation + 1;
+    heap_.push_back({time, next_seq_, index, generation});  // may throw
+    if (!free_slots_.empty()) free_slots_.pop_back();
+    ++next_seq_;
     std::push_heap(heap_.begin(), heap_.end(), Later{});
-    live_.emplace(id, Slot{std::move(action), busy});
+    slot.action = std::move(action);
+    slot.generation = generation;
+    slot.live = true;
+    slot.busy = busy;
+    ++live_;
     if (busy) ++busy_;
-    return id;
+    return EventId(generation) << 32 | index;
+}
+
+void EventQueue::release(std::uint32_t index) {
+    Slot& slot = slots_[index];
+    slot.live = false;
+    if (slot.busy) --busy_;
+    --live_;
+    free_slots_.push_back(index);  // never allocates: see push
 }
 
 bool EventQueue::cancel(EventId id) {
-    auto it = live_.find(id);
-    if (it == live_.end()) return false;
-    if (it->second.busy) --busy_;
-    live_.erase(it);
+    std::uint32_t index = std::uint32_t(id & 0xffffffffu);
+    std::uint32_t generation = std::uint32_t(id >> 32);
+    if (index >= slots_.size()) return false;
+    Slot& slot = slots_[index];
+    if (!slot.live || slot.generation != generation) return false;
+    // What the action holds (a packet, a socket) goes now, as before.
+    std::function<void()> dropped = std::move(slot.action);
+    slot.action = nullptr;
+    release(index);
     return true;
 }
 
 void EventQueue::drop_cancelled_top() {
-    while (!heap_.empty() && live_.find(heap_.front().seq) == live_.end()) {
+    while (!heap_.empty() && !pending(heap_.front())) {
         std::pop_heap(heap_.begin(), heap_.end(), Later{});
         heap_.pop_back();
     }
@@ -40,11 +72,10 @@ bool EventQueue::pop(double* time, std::function<void()>* action) {
     Entry top = heap_.front();
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();
-    auto it = live_.find(top.seq);
     *time = top.time;
-    *action = std::move(it->second.action);
-    if (it->second.busy) --busy_;
-    live_.erase(it);
+    *action = std::move(slots_[top.slot].action);
+    slots_[top.slot].action = nullptr;
+    release(top.slot);
     return true;
 }
 

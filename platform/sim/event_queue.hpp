@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <unordered_map>
 #include <vector>
 
 namespace lsock::sim {
@@ -21,6 +20,9 @@ namespace lsock::sim {
 using EventId = std::uint64_t;
 constexpr EventId kNoEvent = 0;
 
+// An EventId names a slot and that slot's generation, so cancelling an
+// event that already ran (or a slot that was reused since) is told apart
+// without a lookup table: events are pushed and popped for every packet.
 class EventQueue {
 public:
     EventId push(double time, std::function<void()> action, bool busy);
@@ -31,13 +33,15 @@ public:
     // Takes the earliest pending event out; false when none is left.
     bool pop(double* time, std::function<void()>* action);
 
-    std::size_t size() const { return live_.size(); }
+    std::size_t size() const { return live_; }
     std::size_t busy_count() const { return busy_; }
 
 private:
     struct Entry {
         double time;
-        EventId seq;
+        std::uint64_t seq;         // scheduling order: ties at one instant
+        std::uint32_t slot;
+        std::uint32_t generation;  // the slot's generation when pushed
     };
     struct Later {
         bool operator()(const Entry& a, const Entry& b) const {
@@ -46,15 +50,25 @@ private:
     };
     struct Slot {
         std::function<void()> action;
-        bool busy;
+        std::uint32_t generation = 0;  // bumped at every push into the slot
+        bool live = false;
+        bool busy = false;
     };
 
+    bool pending(const Entry& entry) const {
+        const Slot& slot = slots_[entry.slot];
+        return slot.live && slot.generation == entry.generation;
+    }
+    // Ends a slot's event (ran or cancelled): the slot can take the next one.
+    void release(std::uint32_t index);
     // Cancelled events stay in the heap until they reach the top.
     void drop_cancelled_top();
 
     std::vector<Entry> heap_;
-    std::unordered_map<EventId, Slot> live_;
-    EventId next_seq_ = 1;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::uint64_t next_seq_ = 1;
+    std::size_t live_ = 0;
     std::size_t busy_ = 0;
 };
 

@@ -24,6 +24,42 @@ TEST_CASE("event queue runs events by time, then by the order they were schedule
     REQUIRE(q.next_time() == std::numeric_limits<double>::infinity());
 }
 
+TEST_CASE("event queue: an id of an event that ran or was cancelled never cancels the event that reuses its slot",
+          "[sim][world]") {
+    EventQueue q;
+    int ran = 0;
+    EventId first = q.push(1.0, [&] { ++ran; }, true);
+    double t;
+    std::function<void()> action;
+    REQUIRE(q.pop(&t, &action));
+    action();
+    EventId second = q.push(2.0, [&] { ran += 10; }, true);  // takes the freed slot
+    REQUIRE(second != first);
+    REQUIRE_FALSE(q.cancel(first));
+    REQUIRE(q.size() == 1);
+    REQUIRE(q.cancel(second));
+    EventId third = q.push(3.0, [&] { ran += 100; }, false);
+    REQUIRE_FALSE(q.cancel(second));
+    REQUIRE(q.size() == 1);
+    REQUIRE(q.busy_count() == 0);
+    REQUIRE(q.next_time() == 3.0);  // the cancelled event's heap entry is skipped
+    REQUIRE(q.pop(&t, &action));
+    action();
+    REQUIRE(ran == 101);
+    REQUIRE_FALSE(q.cancel(third));
+    REQUIRE_FALSE(q.cancel(kNoEvent));
+    REQUIRE_FALSE(q.pop(&t, &action));
+}
+
+TEST_CASE("event queue: cancelling lets go of what the action holds at once", "[sim][world]") {
+    EventQueue q;
+    auto held = std::make_shared<int>(7);
+    EventId id = q.push(1.0, [held] {}, true);
+    REQUIRE(held.use_count() == 2);
+    REQUIRE(q.cancel(id));
+    REQUIRE(held.use_count() == 1);
+}
+
 TEST_CASE("timers with equal deadlines resume in the order they were set", "[sim][world]") {
     World world(1);
     SimHost& h = *world.add_host("h", {"10.0.0.1"});
