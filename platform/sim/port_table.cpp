@@ -36,14 +36,20 @@ int PortTable::check(const BindInfo& info, const SimSocket* self) const {
 }
 
 void PortTable::add(std::uint16_t port, const std::shared_ptr<SimSocket>& socket) {
-    auto& list = ports_[port];
-    // Drop holders that are gone, so a port bound and closed many times stays cheap.
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [](const std::weak_ptr<SimSocket>& w) {
-                                  auto s = w.lock();
-                                  return !s || !s->holds_port();
-                              }),
-               list.end());
+    Holders& holders = ports_[port];
+    auto& list = holders.sockets;
+    // Drop holders that are gone, so a port bound and closed many times stays
+    // small; only when the list has doubled since the last sweep, so that a
+    // server port holding every accepted connection costs O(1) per accept.
+    if (list.size() >= holders.sweep_at) {
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [](const std::weak_ptr<SimSocket>& w) {
+                                      auto s = w.lock();
+                                      return !s || !s->holds_port();
+                                  }),
+                   list.end());
+        holders.sweep_at = std::max<std::size_t>(8, 2 * list.size());
+    }
     list.push_back(socket);
 }
 
@@ -51,7 +57,7 @@ std::vector<std::shared_ptr<SimSocket>> PortTable::holders(std::uint16_t port) c
     std::vector<std::shared_ptr<SimSocket>> live;
     auto it = ports_.find(port);
     if (it == ports_.end()) return live;
-    for (const auto& weak : it->second) {
+    for (const auto& weak : it->second.sockets) {
         auto socket = weak.lock();
         if (socket && socket->holds_port()) live.push_back(std::move(socket));
     }
@@ -67,7 +73,7 @@ std::uint16_t PortTable::pick_ephemeral(Random& random, int low, int high) {
         auto it = ports_.find(std::uint16_t(port));
         if (it != ports_.end()) {
             // Forget holders that are gone, so the table does not grow with churn.
-            auto& list = it->second;
+            auto& list = it->second.sockets;
             std::vector<std::weak_ptr<SimSocket>> kept;
             for (auto& weak : list) {
                 auto s = weak.lock();

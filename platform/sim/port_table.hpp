@@ -30,7 +30,11 @@ public:
     std::uint16_t pick_ephemeral(Random& random, int low, int high);
 
 private:
-    std::map<std::uint16_t, std::vector<std::weak_ptr<SimSocket>>> ports_;
+    struct Holders {
+        std::vector<std::weak_ptr<SimSocket>> sockets;
+        std::size_t sweep_at = 8;  // sweep the gone ones out at this size
+    };
+    std::map<std::uint16_t, Holders> ports_;
     int next_ephemeral_ = -1;
 };
 

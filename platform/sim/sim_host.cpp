@@ -270,6 +270,25 @@ int address_fit(const Address& bound, const Address& dst) {
 }
 }  // namespace
 
+std::shared_ptr<TcpSocket> SimHost::best_listener(const Address& dst) {
+    auto found = tables_->tcp_listeners.find(dst.port);
+    if (found == tables_->tcp_listeners.end()) return nullptr;
+    auto& listeners = found->second;
+    std::shared_ptr<TcpSocket> best;
+    int best_fit = -1;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto tcp = listeners[i].lock();
+        if (!tcp || tcp->state() != TcpSocket::State::Listen || !tcp->holds_port()) continue;
+        listeners[kept++] = listeners[i];
+        int fit = address_fit(tcp->bind_info().local, dst);
+        if (fit > best_fit) best = tcp, best_fit = fit;
+    }
+    listeners.resize(kept);
+    if (listeners.empty()) tables_->tcp_listeners.erase(found);
+    return best;
+}
+
 void SimHost::deliver_tcp(const Packet& p) {
     auto& connections = tables_->tcp_connections;
     auto it = connections.find({p.dst, p.src});
@@ -282,14 +301,7 @@ void SimHost::deliver_tcp(const Packet& p) {
         connections.erase(it);  // TIME_WAIT is over: the pair is free again
     }
     if ((p.flags & kSyn) && !(p.flags & kAck)) {
-        std::shared_ptr<TcpSocket> best;
-        int best_fit = -1;
-        for (const auto& holder : tables_->tcp_ports.holders(p.dst.port)) {
-            auto tcp = std::static_pointer_cast<TcpSocket>(holder);
-            if (tcp->state() != TcpSocket::State::Listen) continue;
-            int fit = address_fit(tcp->bind_info().local, p.dst);
-            if (fit > best_fit) best = tcp, best_fit = fit;
-        }
+        std::shared_ptr<TcpSocket> best = best_listener(p.dst);
         if (best) {
             best->on_syn(p);
             return;

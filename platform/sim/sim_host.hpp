@@ -62,6 +62,10 @@ struct HostTables {
     std::set<int> free_descriptors;                       // below descriptors.size()
     int open_count = 0;
     PortTable tcp_ports;
+    // Per port, the TCP sockets that listen on it, in the order they began:
+    // a SYN looks here, not through every connection an accept left on the
+    // port. Sockets that stopped listening are dropped when a SYN passes.
+    std::map<std::uint16_t, std::vector<std::weak_ptr<TcpSocket>>> tcp_listeners;
     PortTable udp_ports;
     // Connections that get segments: from SYN sent until closed (TIME_WAIT included).
     std::map<ConnectionKey, std::shared_ptr<TcpSocket>> tcp_connections;
@@ -136,6 +140,9 @@ public:
 private:
     int install(std::shared_ptr<SimSocket> socket, Fd* out);
     void deliver_tcp(const Packet& packet);
+    // The listener a SYN for `dst` goes to: an exact address before a
+    // wildcard, the first to listen among equals; null when none.
+    std::shared_ptr<TcpSocket> best_listener(const Address& dst);
     void deliver_udp(const Packet& packet);
     void deliver_unreachable(const Packet& packet);
 

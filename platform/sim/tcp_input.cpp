@@ -106,10 +106,8 @@ void TcpSocket::become_established_child() {
         die(0);
         return;
     }
-    auto& embryos = listener->embryos_;
-    embryos.erase(std::remove_if(embryos.begin(), embryos.end(),
-                                 [this](const std::weak_ptr<TcpSocket>& w) { return w.lock().get() == this; }),
-                  embryos.end());
+    // This socket stays in the listener's embryo list until the next sweep
+    // there (on_syn): finding it now would cost a walk of the list per accept.
     // Only now is the connection in the accept queue, as on Linux.
     listener->accept_queue_.push_back(self());
     host_.record("tcp-accept-ready", local_wire_.to_string() + "<" + peer_wire_.to_string());
@@ -118,14 +116,20 @@ void TcpSocket::become_established_child() {
 
 void TcpSocket::on_syn(const Packet& p) {
     auto keep = self();
-    std::size_t pending = accept_queue_.size();
-    embryos_.erase(std::remove_if(embryos_.begin(), embryos_.end(),
-                                  [](const std::weak_ptr<TcpSocket>& w) {
-                                      auto s = w.lock();
-                                      return !s || s->state_ != State::SynReceived;
-                                  }),
-                   embryos_.end());
-    pending += embryos_.size();
+    // Embryos that have left SYN_RECEIVED are swept out only when the list,
+    // counted as it is, would reach the limit: the count with them is never
+    // smaller, so below the limit the answer is the same, and a burst of
+    // SYNs does not walk the list once each.
+    std::size_t pending = accept_queue_.size() + embryos_.size();
+    if (pending > std::size_t(backlog_)) {
+        embryos_.erase(std::remove_if(embryos_.begin(), embryos_.end(),
+                                      [](const std::weak_ptr<TcpSocket>& w) {
+                                          auto s = w.lock();
+                                          return !s || s->state_ != State::SynReceived;
+                                      }),
+                       embryos_.end());
+        pending = accept_queue_.size() + embryos_.size();
+    }
     // Linux admits backlog + 1 and then drops SYNs: the client retries its
     // SYN and its connect stays pending (and times out if nobody accepts).
     if (pending > std::size_t(backlog_)) {

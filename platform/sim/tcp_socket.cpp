@@ -79,6 +79,7 @@ int TcpSocket::listen(int backlog) {
     }
     backlog_ = effective;
     state_ = State::Listen;
+    host_.tables().tcp_listeners[local_.port].push_back(self());
     host_.record("tcp-listen", local_.to_string() + " backlog=" + std::to_string(backlog_));
     return 0;
 }
@@ -223,8 +224,10 @@ void TcpSocket::close() {
                 child->die(0);
             }
             accept_queue_.clear();
+            // The list may still hold children that left SYN_RECEIVED (see
+            // on_syn): only those still half-open are reset.
             for (auto& weak : embryos_)
-                if (auto child = weak.lock()) {
+                if (auto child = weak.lock(); child && child->state_ == State::SynReceived) {
                     child->send_reset();
                     child->die(0);
                 }

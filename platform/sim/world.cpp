@@ -53,6 +53,7 @@ SimHost* World::add_host(const std::string& name, const std::vector<std::string>
     for (const auto& a : parsed) ip_owner_[a] = id;
     if (!Address::parse_ip(name, 0)) names_.add(name, parsed);
     hosts_.push_back(std::make_unique<SimHost>(*this, id, name, parsed));
+    host_by_name_[name] = id;
     std::string detail;
     for (const auto& a : parsed) detail += (detail.empty() ? "" : ",") + a.ip_text();
     record("host-add", name, detail);
@@ -75,9 +76,8 @@ std::vector<Address> World::free_addresses() const {
 }
 
 SimHost* World::find_host(const std::string& name) {
-    for (auto& h : hosts_)
-        if (h->name() == name) return h.get();
-    return nullptr;
+    auto found = host_by_name_.find(name);
+    return found == host_by_name_.end() ? nullptr : hosts_[std::size_t(found->second)].get();
 }
 
 bool World::add_name(const std::string& name, const std::vector<std::string>& addresses, std::string* error) {

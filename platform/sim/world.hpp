@@ -163,6 +163,7 @@ private:
     NameTable names_;
     std::map<Address, HostId, IpLess> ip_owner_;  // wire-form IP -> host
     std::vector<std::unique_ptr<SimHost>> hosts_;
+    std::map<std::string, HostId> host_by_name_;  // find_host without a walk
 };
 
 }  // namespace lsock::sim

@@ -83,6 +83,34 @@ TEST_CASE("tcp backlog full: extra SYNs are dropped, connect stays pending, then
     REQUIRE(net.world.now() == Approx(3.02));  // SYN retries at 1 s and then 1 + 2 s
 }
 
+TEST_CASE("tcp listener closed: connections accepted or queued before stay, and only half-open ones are reset",
+          "[sim][tcp][backlog]") {
+    TwoHosts net(0.01);
+    Fd listener = listen_on(net.b, 80, 4);
+    Fd accepted_client = open_tcp(net.a);
+    REQUIRE(net.a.connect(accepted_client, ip("10.0.0.2", 80)) == EINPROGRESS);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.b, listener, kReadable); }));
+    Fd accepted;
+    Address peer;
+    REQUIRE(net.b.accept(listener, &accepted, &peer) == 0);
+    // A second connection whose SYN is still on its way when the listener goes.
+    Fd late_client = open_tcp(net.a);
+    REQUIRE(net.a.connect(late_client, ip("10.0.0.2", 80)) == EINPROGRESS);
+    run_to(net.world, net.world.now() + 0.015);  // the SYN arrived, the SYN-ACK is on the wire
+    REQUIRE(net.b.close(listener) == 0);
+    run_to(net.world, net.world.now() + 1.0);
+    // The accepted connection still carries data both ways.
+    REQUIRE(net.a.send(accepted_client, "ping", 4).error == 0);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.b, accepted, kReadable); }));
+    char buffer[8];
+    IoResult got = net.b.receive(accepted, buffer, sizeof buffer);
+    REQUIRE(got.error == 0);
+    REQUIRE(std::string(buffer, got.bytes) == "ping");
+    // The half-open one was reset (its SYN-ACK got there first: it saw the
+    // connection made, then the RST).
+    REQUIRE(net.a.receive(late_client, buffer, sizeof buffer).error == ECONNRESET);
+}
+
 TEST_CASE("tcp connect to a listener that never accepts times out after Linux's 127 s", "[sim][tcp][backlog]") {
     TwoHosts net(0.01);
     listen_on(net.b, 80, 0);
