@@ -114,6 +114,10 @@ if build build; then
   run_ctest build "plain build"
   run_api_docs build
   for k in $(kernels); do run_busted build "$k" "$k"; done
+  # Every seed must give one run: each spec of the simulated kernel, twice
+  # per seed, world:run by world:run (docs/netsim.md, "Sweeping seeds").
+  run_checks "netsim sweep: determinism of the sim specs, 3 seeds" python3 tools/netsim-sweep --build build \
+    --seeds 3 --determinism spec/lua
   run_checks "install beside LuaSocket, LuaSec, copas" bash spec/install/cmake_install.sh build
 fi
 run_checks "luarocks make" bash spec/install/luarocks_make.sh

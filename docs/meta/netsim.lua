@@ -25,6 +25,28 @@ local netsim = {}
 ---@return netsim.world
 function netsim.world(options) end
 
+---@class netsim.sweep_options
+---@field seeds? integer how many seeds, in [1, 1000000]; default 100
+---@field first? integer the first seed, default 1
+---@field determinism? boolean call the scenario twice per seed and compare its worlds' trace hashes
+
+---@class netsim.sweep_failure
+---@field seed integer
+---@field error string
+
+---@class netsim.sweep_report
+---@field passed integer
+---@field failed integer
+---@field failures netsim.sweep_failure[] in seed order
+
+---Runs `scenario(seed)` for each seed, protected, and reports the seeds
+---whose call raised (with `determinism`, also those whose two runs gave
+---different trace hashes; the scenario must then return its world).
+---@param scenario fun(seed: integer): netsim.world?
+---@param options? netsim.sweep_options
+---@return netsim.sweep_report
+function netsim.sweep(scenario, options) end
+
 ---A simulated network: hosts, links, faults, a virtual clock, one seed.
 ---@class netsim.world
 local world = {}

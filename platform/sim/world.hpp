@@ -88,6 +88,7 @@ public:
     Random& random() { return random_; }
     SimConfig& config() { return config_; }
     Trace& trace() { return trace_; }
+    const Trace& trace() const { return trace_; }
     std::uint64_t trace_hash() const { return trace_.hash(); }
     // Adds a line of the caller's own to the trace (and so to the hash).
     void note(const std::string& host, const std::string& text);

@@ -5,6 +5,7 @@
 // and yields; the run loop resumes it when the world says so, so a run is
 // the same sequence of events for the same seed.
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <new>
 #include <vector>
@@ -115,6 +116,21 @@ void resume_from_run(lua_State* L, WorldObject* world, void* token) {
 // world:run([until]) -> now. Runs until nothing can happen any more (or
 // until virtual time `until`). Raises, naming the seed, when a thread
 // failed or when threads wait on each other forever (a deadlock).
+// tools/netsim-sweep's determinism check: with LSOCK_SWEEP_HASHES naming a
+// file, every end of a world:run appends "<trace hash> <events> <now>" to it,
+// so two runs of one seed can be compared world by world. (Comparing the
+// live trace instead would also compare when the collector finalizes the
+// sockets of finished worlds, which is not part of any run.)
+void note_run_for_sweep(const sim::World& world) {
+    const char* path = std::getenv("LSOCK_SWEEP_HASHES");
+    if (!path || !*path) return;
+    if (std::FILE* file = std::fopen(path, "a")) {
+        std::fprintf(file, "%016llx %llu %.9f\n", static_cast<unsigned long long>(world.trace_hash()),
+                     static_cast<unsigned long long>(world.trace().count()), world.now());
+        std::fclose(file);
+    }
+}
+
 int world_run(lua_State* L) {
     WorldObject* world = check_world(L, 1);
     double until = luaL_optnumber(L, 2, kNoDeadline);
@@ -142,6 +158,7 @@ int world_run(lua_State* L) {
     if (between) between();
     between = nullptr;
     world->running = false;
+    note_run_for_sweep(world->world);
     if (world->out_of_memory) return raise_out_of_memory(L);
     if (!world->failure.empty()) {
         push_message(L, world, std::move(world->failure));
