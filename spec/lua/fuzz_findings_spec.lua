@@ -141,3 +141,41 @@ describe("fuzz findings: objects reached after their __gc", function()
     end
   end))
 end)
+
+describe("fuzz findings: netsim #netsim", function()
+  local netsim = require "netsim"
+
+  it("a world's __gc called twice is harmless, and its methods then raise a clear error", function()
+    local world = netsim.world { seed = 3 }
+    local host = world:host("a")
+    local gc = getmetatable(world).__gc
+    gc(world)
+    gc(world)
+    for _, call in ipairs({
+      function() return world:run() end,
+      function() return world:now() end,
+      function() return world:host("b") end,
+      function() return world:trace_hash() end,
+      function() return host:name() end,
+      function() return host:socket() end,
+      function() return host:spawn(function() end) end,
+    }) do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("finalized", err)
+    end
+    assert.equal("<netsim world: finalized>", tostring(world))
+    assert.matches("finalized", tostring(host))
+  end)
+
+  it("a world's __gc called by one of its own threads while it runs raises", function()
+    local world = netsim.world { seed = 3 }
+    local host = world:host("a")
+    local ok, err
+    host:spawn(function() ok, err = pcall(getmetatable(world).__gc, world) end)
+    world:run()
+    assert.is_false(ok)
+    assert.matches("while the world runs", err)
+    assert.is_number(world:now())
+  end)
+end)

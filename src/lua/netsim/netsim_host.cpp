@@ -57,7 +57,7 @@ int host_spawn(lua_State* L) {
     push_sock_of(L, 1);
     lua_xmove(L, co, 3);  // function, socket module, sock module
     start_thread(L, 1, 3);
-    if (daemon) host->owner->world.set_daemon(co, true);
+    if (daemon) host->world().world.set_daemon(co, true);
     return 1;
 }
 
@@ -110,8 +110,8 @@ int host_crash(lua_State* L) {
     lua_getfield(L, -1, "world");
     int world = lua_gettop(L);
     push_world_table(L, world, "threads");
-    for (void* token : host->owner->world.crash(host->host())) {
-        host->owner->world.forget_token(token);
+    for (void* token : host->world().world.crash(host->host())) {
+        host->world().world.forget_token(token);
         lua_pushlightuserdata(L, token);
         lua_pushnil(L);
         lua_rawset(L, -3);
@@ -123,7 +123,7 @@ int host_crash(lua_State* L) {
     while (lua_next(L, -2)) {
         if (lua_touserdata(L, -1) == host) {
             lua_State* co = lua_tothread(L, -2);
-            host->owner->world.forget_token(co);
+            host->world().world.forget_token(co);
             lua_pushlightuserdata(L, co);
             lua_pushnil(L);
             lua_rawset(L, -5);
@@ -135,7 +135,7 @@ int host_crash(lua_State* L) {
 
 int host_restart(lua_State* L) {
     HostObject* host = check_host(L, 1);
-    host->owner->world.restart(host->host());
+    host->world().world.restart(host->host());
     return 0;
 }
 
@@ -145,6 +145,10 @@ int host_up(lua_State* L) {
 }
 
 int host_tostring(lua_State* L) {
+    if (!static_cast<HostObject*>(check_type(L, 1, kHostType))->owner->object) {
+        lua_pushliteral(L, "<netsim host: its world was finalized>");
+        return 1;
+    }
     HostObject* host = check_host(L, 1);
     lua_pushfstring(L, "<netsim host: %s>", host->host().name().c_str());
     return 1;
@@ -152,12 +156,16 @@ int host_tostring(lua_State* L) {
 
 }  // namespace
 
-HostObject* check_host(lua_State* L, int index) { return static_cast<HostObject*>(check_type(L, index, kHostType)); }
+HostObject* check_host(lua_State* L, int index) {
+    auto* host = static_cast<HostObject*>(check_type(L, index, kHostType));
+    if (!host->owner->object) luaL_error(L, "netsim.host: its world was finalized (its __gc ran)");
+    return host;
+}
 
 HostObject* push_host(lua_State* L, int world_index, sim::HostId id) {
     world_index = lua_absindex(L, world_index);
     auto* host = static_cast<HostObject*>(lua_newuserdata(L, sizeof(HostObject)));
-    host->owner = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    host->owner = static_cast<WorldSlot*>(lua_touserdata(L, world_index));
     host->id = id;
     set_type(L, kHostType);
     lua_createtable(L, 0, 2);
@@ -184,7 +192,7 @@ void start_thread(lua_State* L, int host_index, int co_index) {
     lua_pushvalue(L, host_index);
     lua_rawset(L, -3);
     lua_pop(L, 4);
-    host->owner->world.waiters().wake(co, &host->host());
+    host->world().world.waiters().wake(co, &host->host());
 }
 
 namespace {
