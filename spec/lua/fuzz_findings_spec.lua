@@ -236,3 +236,46 @@ describe("fuzz findings: connect on a socket that is already connected", functio
     assert.equal("kept", received)
   end))
 end)
+
+describe("fuzz findings: ports and services given as strings", function()
+
+  it("bind with a numeric string port above 65535 raises like the number form", net.test(function(socket)
+    for _, port in ipairs({ "65617", "65536", "99999999999999999999" }) do
+      local s = assert(socket.tcp())
+      local ok, err = pcall(s.bind, s, net.host, port)
+      assert.is_false(ok, port)
+      assert.matches("port out of range", err)
+      s:close()
+    end
+    local u = assert(socket.udp())
+    assert.is_false(pcall(u.sendto, u, "x", net.host, "70000"))
+    u:close()
+    local s = assert(socket.tcp())
+    assert(s:bind(net.host, "0"))                  -- in range: a port like the number
+    s:close()
+  end))
+
+  it("sock.addr with a numeric string port above 65535 raises like the number form", support.test(function(sock)
+    local ok, err = pcall(sock.addr, net.host, "65617", "tcp")
+    assert.is_false(ok)
+    assert.matches("0..65535", err)
+    local ai = assert(sock.addr(net.host, "8080", "tcp"))
+    assert.equal(8080, ai.addr:port())
+  end))
+
+  it("getaddrinfo with a numeric service above 65535 fails instead of cutting it to 16 bits", net.test(function(socket)
+    local answers, err = socket.getaddrinfo(net.host, "65617")
+    assert.is_nil(answers)
+    assert.equal("Servname not supported for ai_socktype", err)
+  end))
+
+  it("an unknown service name gives the resolver's EAI_SERVICE text on every kernel", net.test(function(socket)
+    local answers, err = socket.getaddrinfo(net.host, "no-such-service-here", socket.AF_INET, socket.SOCK_STREAM)
+    assert.is_nil(answers)
+    assert.equal("Servname not supported for ai_socktype", err)
+    local s = assert(socket.tcp())
+    local ok, err2 = s:connect(net.host, "no-such-service-here")
+    assert.is_nil(ok)
+    assert.equal("Servname not supported for ai_socktype", err2)
+  end))
+end)
