@@ -279,3 +279,66 @@ describe("fuzz findings: ports and services given as strings", function()
     assert.equal("Servname not supported for ai_socktype", err2)
   end))
 end)
+
+describe("fuzz findings: netsim crash and restart #netsim", function()
+  local netsim = require "netsim"
+
+  it("sock.start on a host that crashed while its loop ran works in the new life", function()
+    local world = netsim.world { seed = 5 }
+    local b = world:host("b")
+    b:spawn(function(_, sock)
+      sock.newthread(function() sock.sleep(100) end)
+      sock.start()
+    end, { daemon = true })
+    world:run(1)
+    b:crash()
+    b:restart()
+    local results
+    b:spawn(function(_, sock)
+      sock.newthread(function() sock.sleep(0.5) end)
+      results = table.pack(pcall(sock.start, 5))
+    end)
+    world:run()
+    assert.is_true(results[1], tostring(results[2]))
+    assert.is_true(results[2])
+  end)
+
+  it("sock threads parked on a host that crashed while its loop was idle die with it", function()
+    local world = netsim.world { seed = 5 }
+    local b = world:host("b")
+    local resumed = false
+    b:spawn(function(_, sock)
+      sock.newthread(function()
+        sock.sleep(1)
+        resumed = true
+      end)
+    end)
+    world:run()
+    b:crash()
+    b:restart()
+    local started
+    b:spawn(function(_, sock) started = table.pack(sock.start(5)) end)
+    world:run()
+    assert.is_true(started[1])
+    assert.is_false(resumed)
+  end)
+
+  it("host:crash returns after many crashes of a host with finished threads", function()
+    local world = netsim.world { seed = 5 }
+    local a = world:host("a")
+    local b = world:host("b")
+    local cycles = 0
+    a:spawn(function(socket)
+      for _ = 1, 300 do
+        for _ = 1, 8 do b:spawn(function() end) end
+        b:spawn(function(s) s.tcp():bind("*", 0); coroutine.yield() end)
+        coroutine.yield()                      -- b's threads run (and finish)
+        b:crash()
+        b:restart()
+        cycles = cycles + 1
+      end
+    end)
+    world:run()
+    assert.equal(300, cycles)
+  end)
+end)

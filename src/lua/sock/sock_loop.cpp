@@ -216,4 +216,27 @@ int resume_ready(lua_State* L, int loop_index) {
     return resumed;
 }
 
+void reset_loop(lua_State* L, int loop_index) {
+    loop_index = lua_absindex(L, loop_index);
+    LoopObject* loop = loop_at(L, loop_index);
+    loop->running = false;
+    loop->stopping = false;
+    push_loop_field(L, loop_index, kFieldThreads);
+    int threads = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, threads)) {
+        lua_State* co = lua_tothread(L, -1);
+        if (co != loop->current) {
+            if (loop->scheduler) loop->scheduler->cancel(id_of(co));
+            lua_pushvalue(L, -2);
+            lua_pushnil(L);
+            lua_rawset(L, threads);  // clearing a field lua_next has passed is allowed
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    // The roots table has weak keys: the dead threads and their sock.wrap
+    // coroutines leave it when they are collected.
+}
+
 }  // namespace lsock::lua::sock

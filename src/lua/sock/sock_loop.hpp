@@ -73,4 +73,11 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs);
 // Resumes every thread the scheduler found ready; returns how many.
 int resume_ready(lua_State* L, int loop_index);
 
+// The loop's host crashed (netsim): every thread of the loop dies where it
+// waits (its wait is cancelled and the loop forgets it) and the loop is not
+// running any more, so the host's next life starts with an empty loop. The
+// one thread that may be running now (it called host:crash() itself) stays
+// anchored, so that nothing the scheduler knows can be collected.
+void reset_loop(lua_State* L, int loop_index);
+
 }  // namespace lsock::lua::sock
