@@ -342,3 +342,24 @@ describe("fuzz findings: netsim crash and restart #netsim", function()
     assert.equal(300, cycles)
   end)
 end)
+
+describe("fuzz findings: nested sock.wrap iterators", function()
+
+  it("a nested wrap iterator that a second thread resumes waits for that thread", support.test(function(sock)
+    local inner = sock.wrap(function()
+      while true do
+        sock.sleep(0.05)
+        coroutine.yield("tick")
+      end
+    end)
+    local outer = sock.wrap(function()
+      while true do coroutine.yield(inner()) end
+    end)
+    local got = {}
+    sock.newthread(function() got[1] = outer() end)   -- waits inside inner's sleep
+    sock.newthread(function() got[2] = outer() end)   -- resumes the same chain
+    local ok = sock.start(5)
+    assert.is_true(ok)
+    assert.equal("tick", got[2])
+  end))
+end)

@@ -53,7 +53,9 @@ LoopObject* loop_at(lua_State* L, int index);
 void push_loop_field(lua_State* L, int loop_index, LoopField field);
 
 // The sock thread that runs L: L itself, or the sock thread a sock.wrap
-// coroutine runs in. Raises, naming `function`, when there is none.
+// coroutine runs in (through any nesting of wrappers), or null.
+lua_State* find_root(lua_State* L, int loop_index);
+// The same, raising (naming `function`) when there is none.
 lua_State* check_thread(lua_State* L, int loop_index, const char* function);
 
 // What a waiting thread yields, so that a wrapper and the loop can tell a
