@@ -84,7 +84,8 @@ enum class ResolveError : int {
     TryAgain,     // EAI_AGAIN
     BadFlags,     // EAI_BADFLAGS
     BadFamily,    // EAI_FAMILY / EAI_ADDRFAMILY
-    BadSocktype,  // EAI_SOCKTYPE / EAI_SERVICE
+    BadSocktype,  // EAI_SOCKTYPE
+    BadService,   // EAI_SERVICE: no such service (for this socket type), or a number out of range
     Memory,       // EAI_MEMORY
     Failed,       // EAI_FAIL and anything else
 };

@@ -87,8 +87,8 @@ ResolveError from_gai_error(int code) {
         case EAI_ADDRFAMILY:
 #endif
             return ResolveError::BadFamily;
-        case EAI_SOCKTYPE:
-        case EAI_SERVICE: return ResolveError::BadSocktype;
+        case EAI_SOCKTYPE: return ResolveError::BadSocktype;
+        case EAI_SERVICE: return ResolveError::BadService;
         case EAI_MEMORY: return ResolveError::Memory;
         default: return ResolveError::Failed;
     }
@@ -268,6 +268,7 @@ std::string PosixOs::resolve_error_message(ResolveError error) {
         case ResolveError::BadFlags: return ::gai_strerror(EAI_BADFLAGS);
         case ResolveError::BadFamily: return ::gai_strerror(EAI_FAMILY);
         case ResolveError::BadSocktype: return ::gai_strerror(EAI_SOCKTYPE);
+        case ResolveError::BadService: return ::gai_strerror(EAI_SERVICE);
         case ResolveError::Memory: return ::gai_strerror(EAI_MEMORY);
         default: return ::gai_strerror(EAI_FAIL);
     }

@@ -48,13 +48,13 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
     if (service && *service) {
         std::string s = service;
         if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            if (s.size() > 5 || std::stoi(s) > 65535) return ResolveError::BadSocktype;
+            if (s.size() > 5 || std::stoi(s) > 65535) return ResolveError::BadService;
             port = std::stoi(s);
         } else if (hints.flags & kResolveNumericServ) {
             return ResolveError::NotFound;
         } else {
             port = known_service(lowercase(s));
-            if (port < 0) return ResolveError::BadSocktype;  // EAI_SERVICE
+            if (port < 0) return ResolveError::BadService;
         }
     }
 
@@ -136,7 +136,9 @@ std::string NameTable::message(ResolveError error) {
         case ResolveError::TryAgain: return "Temporary failure in name resolution";
         case ResolveError::BadFlags: return "Bad value for ai_flags";
         case ResolveError::BadFamily: return "ai_family not supported";
-        case ResolveError::BadSocktype: return "Servname not supported for ai_socktype";
+        // glibc's gai_strerror texts, as the real kernel gives them.
+        case ResolveError::BadSocktype: return "ai_socktype not supported";
+        case ResolveError::BadService: return "Servname not supported for ai_socktype";
         case ResolveError::Memory: return "Memory allocation failure";
         case ResolveError::Failed: return "Non-recoverable failure in name resolution";
     }

@@ -177,7 +177,11 @@ int UdpSocket::match(const Address& dst, const Address& src) const {
 
 void UdpSocket::on_datagram(const Packet& p) {
     std::size_t cost = p.payload.size() + host_.world().config().datagram_overhead;
-    if (read_shut_ || queued_bytes_ + cost > receive_capacity_) {
+    // An empty queue takes any datagram, as Linux does (it looks for room
+    // before it charges the datagram): one of the largest size sendto
+    // accepts (65,507 bytes) must arrive, whatever SO_RCVBUF is.
+    bool full = !queue_.empty() && queued_bytes_ + cost > receive_capacity_;
+    if (read_shut_ || full) {
         host_.record("drop", "receive-queue-full", p);
         return;
     }

@@ -119,11 +119,41 @@ TEST_CASE("connect refused at once fails without waiting", "[stream][connect]") 
     CHECK(os.calls_to("finish_connect") == 0);
 }
 
-TEST_CASE("connect EISCONN counts as connected", "[stream][connect]") {
+// A fresh connect that meets EISCONN found a connection made before it (a
+// second connect on a connected or listening socket): a failure the caller
+// reports, keeping the socket. Once counted as done, it made a second
+// connect return true.
+TEST_CASE("connect on a socket already connected fails with EISCONN", "[stream][connect]") {
     FakeOs os;
     os.connect_results = {EISCONN};
     StreamSocket socket(os, Family::Inet);
+    lsock::Step step = socket.connect(kPeer);
+    CHECK(text(step) == failed(EISCONN));
+    CHECK(StreamSocket::already_connected(step));
+    CHECK_FALSE(socket.closed());
+    CHECK_FALSE(socket.connecting());
+}
+
+TEST_CASE("a connect that completes through finish_connect is done", "[stream][connect]") {
+    FakeOs os;
+    os.connect_results = {EINPROGRESS};
+    StreamSocket socket(os, Family::Inet);
+    CHECK(text(socket.connect(kPeer)) == blocked(kWritable));
     CHECK(text(socket.connect(kPeer)) == done());
+    CHECK(os.calls_to("finish_connect") == 1);
+    // Linux answers 0 once to a connect after one that completed in the
+    // background: a second connect must not count on the kernel to refuse.
+    os.connect_results = {0};
+    CHECK(text(socket.connect(kPeer)) == failed(EISCONN));
+    CHECK(os.calls_to("connect") == 1);
+}
+
+TEST_CASE("connect on a listening socket fails with EISCONN", "[stream][connect]") {
+    FakeOs os;
+    StreamSocket socket(os, Family::Inet);
+    REQUIRE(socket.listen(8) == 0);
+    CHECK(text(socket.connect(kPeer)) == failed(EISCONN));
+    CHECK(os.calls_to("connect") == 0);
 }
 
 TEST_CASE("abandon_connect forgets the handshake so the next connect starts over", "[stream][connect]") {

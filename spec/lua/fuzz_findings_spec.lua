@@ -141,3 +141,244 @@ describe("fuzz findings: objects reached after their __gc", function()
     end
   end))
 end)
+
+describe("fuzz findings: netsim #netsim", function()
+  local netsim = require "netsim"
+
+  it("a world's __gc called twice is harmless, and its methods then raise a clear error", function()
+    local world = netsim.world { seed = 3 }
+    local host = world:host("a")
+    local gc = getmetatable(world).__gc
+    gc(world)
+    gc(world)
+    for _, call in ipairs({
+      function() return world:run() end,
+      function() return world:now() end,
+      function() return world:host("b") end,
+      function() return world:trace_hash() end,
+      function() return host:name() end,
+      function() return host:socket() end,
+      function() return host:spawn(function() end) end,
+    }) do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("finalized", err)
+    end
+    assert.equal("<netsim world: finalized>", tostring(world))
+    assert.matches("finalized", tostring(host))
+  end)
+
+  it("a world's __gc called by one of its own threads while it runs raises", function()
+    local world = netsim.world { seed = 3 }
+    local host = world:host("a")
+    local ok, err
+    host:spawn(function() ok, err = pcall(getmetatable(world).__gc, world) end)
+    world:run()
+    assert.is_false(ok)
+    assert.matches("while the world runs", err)
+    assert.is_number(world:now())
+  end)
+end)
+
+describe("fuzz findings: connect on a socket that is already connected", function()
+
+  it("a second connect on a connected socket fails and keeps the connection", net.test(function(socket)
+    local client, server = helpers.tcp_pair(socket)
+    local peer = assert(client:getpeername())
+    local ok, err = client:connect(peer[1], peer[2])
+    assert.is_nil(ok)
+    assert.is_string(err)
+    assert.is_not_equal(socket.ERROR_CLOSED, err)
+    assert.equal(4, client:write("kept"))          -- the connection is as it was
+    assert.equal("kept", server:read(4))
+    client:close()
+    server:close()
+  end))
+
+  it("connect on a listening socket fails and the socket still listens", net.test(function(socket)
+    local l = assert(socket.tcp("inet"))
+    assert(l:bind(net.host, 0))
+    assert(l:listen(8))
+    local port = assert(l:getsockname())[2]
+    local ok, err = l:connect(net.host, port)
+    assert.is_nil(ok)
+    assert.is_string(err)
+    assert.is_not_equal(-1, l:fileno())
+    local c = assert(socket.tcp())
+    assert(c:connect(net.host, port))
+    l:settimeout(helpers.TIMEOUT)
+    local accepted = assert(l:accept())
+    accepted:close()
+    c:close()
+    l:close()
+  end))
+
+  it("a sock tcp:connect on a connected socket fails and keeps the connection", support.test(function(sock)
+    local l, port = support.listener(sock)
+    local results, received
+    sock.newthread(function()
+      local server = assert(l:accept())
+      local buf = sock.buffer(4)
+      received = buf:tostring(assert(server:recv(buf, 4)))
+      server:close()
+    end)
+    sock.newthread(function()
+      local c = assert(sock.tcp())
+      assert(c:connect(net.host, port))
+      results = table.pack(c:connect(net.host, port))
+      assert(c:send("kept"))
+      c:close()
+    end)
+    support.run(sock)
+    l:close()
+    assert.is_nil(results[1])
+    assert.is_string(results[2])
+    assert.equal("kept", received)
+  end))
+end)
+
+describe("fuzz findings: ports and services given as strings", function()
+
+  it("bind with a numeric string port above 65535 raises like the number form", net.test(function(socket)
+    for _, port in ipairs({ "65617", "65536", "99999999999999999999" }) do
+      local s = assert(socket.tcp())
+      local ok, err = pcall(s.bind, s, net.host, port)
+      assert.is_false(ok, port)
+      assert.matches("port out of range", err)
+      s:close()
+    end
+    local u = assert(socket.udp())
+    assert.is_false(pcall(u.sendto, u, "x", net.host, "70000"))
+    u:close()
+    local s = assert(socket.tcp())
+    assert(s:bind(net.host, "0"))                  -- in range: a port like the number
+    s:close()
+  end))
+
+  it("sock.addr with a numeric string port above 65535 raises like the number form", support.test(function(sock)
+    local ok, err = pcall(sock.addr, net.host, "65617", "tcp")
+    assert.is_false(ok)
+    assert.matches("0..65535", err)
+    local ai = assert(sock.addr(net.host, "8080", "tcp"))
+    assert.equal(8080, ai.addr:port())
+  end))
+
+  it("getaddrinfo with a numeric service above 65535 fails instead of cutting it to 16 bits", net.test(function(socket)
+    local answers, err = socket.getaddrinfo(net.host, "65617")
+    assert.is_nil(answers)
+    assert.equal("Servname not supported for ai_socktype", err)
+  end))
+
+  it("an unknown service name gives the resolver's EAI_SERVICE text on every kernel", net.test(function(socket)
+    local answers, err = socket.getaddrinfo(net.host, "no-such-service-here", socket.AF_INET, socket.SOCK_STREAM)
+    assert.is_nil(answers)
+    assert.equal("Servname not supported for ai_socktype", err)
+    local s = assert(socket.tcp())
+    local ok, err2 = s:connect(net.host, "no-such-service-here")
+    assert.is_nil(ok)
+    assert.equal("Servname not supported for ai_socktype", err2)
+  end))
+end)
+
+describe("fuzz findings: netsim crash and restart #netsim", function()
+  local netsim = require "netsim"
+
+  it("sock.start on a host that crashed while its loop ran works in the new life", function()
+    local world = netsim.world { seed = 5 }
+    local b = world:host("b")
+    b:spawn(function(_, sock)
+      sock.newthread(function() sock.sleep(100) end)
+      sock.start()
+    end, { daemon = true })
+    world:run(1)
+    b:crash()
+    b:restart()
+    local results
+    b:spawn(function(_, sock)
+      sock.newthread(function() sock.sleep(0.5) end)
+      results = table.pack(pcall(sock.start, 5))
+    end)
+    world:run()
+    assert.is_true(results[1], tostring(results[2]))
+    assert.is_true(results[2])
+  end)
+
+  it("sock threads parked on a host that crashed while its loop was idle die with it", function()
+    local world = netsim.world { seed = 5 }
+    local b = world:host("b")
+    local resumed = false
+    b:spawn(function(_, sock)
+      sock.newthread(function()
+        sock.sleep(1)
+        resumed = true
+      end)
+    end)
+    world:run()
+    b:crash()
+    b:restart()
+    local started
+    b:spawn(function(_, sock) started = table.pack(sock.start(5)) end)
+    world:run()
+    assert.is_true(started[1])
+    assert.is_false(resumed)
+  end)
+
+  it("host:crash returns after many crashes of a host with finished threads", function()
+    local world = netsim.world { seed = 5 }
+    local a = world:host("a")
+    local b = world:host("b")
+    local cycles = 0
+    a:spawn(function(socket)
+      for _ = 1, 300 do
+        for _ = 1, 8 do b:spawn(function() end) end
+        b:spawn(function(s) s.tcp():bind("*", 0); coroutine.yield() end)
+        coroutine.yield()                      -- b's threads run (and finish)
+        b:crash()
+        b:restart()
+        cycles = cycles + 1
+      end
+    end)
+    world:run()
+    assert.equal(300, cycles)
+  end)
+end)
+
+describe("fuzz findings: nested sock.wrap iterators", function()
+
+  it("a nested wrap iterator that a second thread resumes waits for that thread", support.test(function(sock)
+    local inner = sock.wrap(function()
+      while true do
+        sock.sleep(0.05)
+        coroutine.yield("tick")
+      end
+    end)
+    local outer = sock.wrap(function()
+      while true do coroutine.yield(inner()) end
+    end)
+    local got = {}
+    sock.newthread(function() got[1] = outer() end)   -- waits inside inner's sleep
+    sock.newthread(function() got[2] = outer() end)   -- resumes the same chain
+    local ok = sock.start(5)
+    assert.is_true(ok)
+    assert.equal("tick", got[2])
+  end))
+end)
+
+describe("fuzz findings: the largest UDP datagram", function()
+
+  it("a 65,507-byte datagram that sendto accepts arrives whole", net.test(function(socket)
+    local rx = assert(socket.udp("inet"))
+    assert(rx:bind(net.host, 0))
+    rx:settimeout(helpers.TIMEOUT)
+    local port = assert(rx:getsockname())[2]
+    local tx = assert(socket.udp("inet"))
+    local data = ("0123456789abcdef"):rep(4094) .. ("xyz")
+    assert.equal(65507, #data)
+    assert.is_true(tx:sendto(data, net.host, port))
+    local got, err = rx:recv(70000)
+    assert.equal(65507, got and #got or err)
+    assert.is_true(got == data)
+    tx:close()
+    rx:close()
+  end))
+end)

@@ -295,7 +295,8 @@ TEST_CASE("names resolve to host addresses, localhost and literals, unknown name
 
     REQUIRE(a.resolve("nowhere.test", "80", stream, &out) == ResolveError::NotFound);
     REQUIRE(a.resolve_error_message(ResolveError::NotFound) == "Name or service not known");
-    REQUIRE(a.resolve("server", "no-such-service", stream, &out) == ResolveError::BadSocktype);
+    REQUIRE(a.resolve("server", "no-such-service", stream, &out) == ResolveError::BadService);
+    REQUIRE(a.resolve_error_message(ResolveError::BadService) == "Servname not supported for ai_socktype");
 
     ResolveHints passive = stream;
     passive.flags = kResolvePassive;

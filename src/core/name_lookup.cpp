@@ -4,16 +4,20 @@ namespace lsock {
 
 namespace {
 
-bool parse_port(std::string_view text, std::uint16_t* port) {
-    if (text.empty() || text.size() > 5) return false;
-    unsigned value = 0;
+enum class PortText { Name, Port, OutOfRange };
+
+// A service of decimal digits is a port number; one above 65535 is out of
+// range (a resolver would cut it to 16 bits: "65617" became port 81).
+PortText parse_port(std::string_view text, std::uint16_t* port) {
+    if (text.empty()) return PortText::Name;
+    unsigned long value = 0;
     for (char c : text) {
-        if (c < '0' || c > '9') return false;
-        value = value * 10 + unsigned(c - '0');
+        if (c < '0' || c > '9') return PortText::Name;
+        if (value <= 65535) value = value * 10 + unsigned(c - '0');
     }
-    if (value > 65535) return false;
+    if (value > 65535) return PortText::OutOfRange;
     *port = std::uint16_t(value);
-    return true;
+    return PortText::Port;
 }
 
 bool family_accepts(Family wanted, Family have) { return wanted == Family::Unspec || wanted == have; }
@@ -69,7 +73,9 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
         return ResolveError::None;
     }
     std::uint16_t port = query.port;
-    bool numeric_port = query.port_given || parse_port(query.service, &port);
+    PortText service_kind = query.port_given ? PortText::Port : parse_port(query.service, &port);
+    if (service_kind == PortText::OutOfRange) return ResolveError::BadService;
+    bool numeric_port = service_kind == PortText::Port;
     if (endpoint && numeric_port) {
         ResolveError error;
         if (answer_without_resolver(query, port, out, &error)) return error;

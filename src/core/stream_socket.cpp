@@ -30,14 +30,19 @@ Step StreamSocket::connect(const Address& address) {
             connecting_ = true;
             return Step::blocked(kWritable);
         }
-        return error && error != EISCONN ? Step::failed(error) : Step::done();
+        if (error && error != EISCONN) return Step::failed(error);
+        in_use_ = true;
+        return Step::done();
     }
     if (connecting_) {
         int error = os().finish_connect(fd());
         if (error == EINPROGRESS) return Step::blocked(kWritable);
         connecting_ = false;
-        return error ? Step::failed(error) : Step::done();
+        if (error) return Step::failed(error);
+        in_use_ = true;
+        return Step::done();
     }
+    if (in_use_ && fd() != kNoFd) return Step::failed(EISCONN);
     if (int error = open(address.family)) return Step::failed(error);
     int error = os().connect(fd(), address);
     if (error == EINPROGRESS) {
@@ -48,14 +53,21 @@ Step StreamSocket::connect(const Address& address) {
         retry_connect_ = true;
         return Step::retry_soon();
     }
-    if (error == EISCONN) return Step::done();
-    return error ? Step::failed(error) : Step::done();
+    // EISCONN here is a socket that was connected (or listens) before this
+    // call: a mistake of the caller, not a connect that completed. (One in
+    // progress completes above, through finish_connect.) The bindings
+    // report it and leave the connection alone.
+    if (error) return Step::failed(error);
+    in_use_ = true;
+    return Step::done();
 }
 
 int StreamSocket::listen(int backlog) {
     // Listening before bind is legal (the OS picks a port): make the socket.
     if (int error = open(family() == Family::Unspec ? Family::Inet : family())) return error;
-    return os().listen(fd(), backlog);
+    int error = os().listen(fd(), backlog);
+    if (!error) in_use_ = true;
+    return error;
 }
 
 Step StreamSocket::accept(Fd* accepted, Address* peer) {

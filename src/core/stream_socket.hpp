@@ -3,6 +3,7 @@
 // freely without losing a byte.
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <string_view>
 
@@ -14,14 +15,28 @@ namespace lsock {
 class StreamSocket : public SocketBase {
 public:
     StreamSocket(Os& os, Family family) : SocketBase(os, SocketType::Stream, family) {}
-    StreamSocket(Os& os, Family family, Fd accepted) : SocketBase(os, SocketType::Stream, family, accepted) {}
+    // Around a descriptor made elsewhere (accepted, or opened at once by
+    // sock.tcp): a connect on an accepted one meets the kernel's EISCONN.
+    StreamSocket(Os& os, Family family, Fd fd) : SocketBase(os, SocketType::Stream, family, fd) {}
 
     // Starts or continues a connect. Blocked(kWritable) while the handshake
-    // runs. Call again with the same address after the wait.
+    // runs. Call again with the same address after the wait. On a socket
+    // already connected or listening: Failed(EISCONN), and the socket is
+    // as it was (see already_connected).
     Step connect(const Address& address);
+    // The failure of a connect that met a connection made before it: the
+    // caller must keep the socket (not close it, not try the next address).
+    static bool already_connected(const Step& step) { return step.is_failed() && step.error == EISCONN; }
     bool connecting() const { return connecting_ || retry_connect_; }
     // Forgets a connect in progress (the caller gave up on it).
     void abandon_connect() { connecting_ = retry_connect_ = false; }
+
+    // A fresh descriptor (the next address of a failed connect): whatever
+    // the old one was connected to is gone.
+    int reopen(Family family) {
+        in_use_ = false;
+        return SocketBase::reopen(family);
+    }
 
     int listen(int backlog);
     Step accept(Fd* accepted, Address* peer);
@@ -54,7 +69,12 @@ private:
 
     ReceiveBuffer buffer_;
     bool connecting_ = false;
-    bool retry_connect_ = false;  // the peer's backlog was full: connect again later
+    bool retry_connect_ = false;
+    // Connected or listening on the current descriptor: a connect now is the
+    // caller's mistake. Kept here because kernels differ on what a connect
+    // on such a socket returns (Linux answers 0 once to a connect that
+    // completed in the background, then EISCONN).
+    bool in_use_ = false;  // the peer's backlog was full: connect again later
     bool end_of_stream_ = false;
     int receive_error_ = 0;  // a reset seen while filling, reported after buffered bytes
     bool receive_drained_ = false;

@@ -3,6 +3,7 @@
 #include "lua/common/guard.hpp"
 #include "lua/common/text.hpp"
 #include "lua/netsim/netsim_objects.hpp"
+#include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/socket/socket_module.hpp"
 #include "lua/netsim/netsim_options.hpp"
@@ -11,6 +12,10 @@
 namespace lsock::lua {
 
 namespace {
+
+constexpr char kSocketField[] = "socket";
+constexpr char kSockField[] = "sock";
+constexpr char kSockLoopField[] = "sock_loop";  // the sock module's loop, for host:crash
 
 // The host's `socket` or `sock` module, made once and kept in the host's
 // uservalue: one `sock` loop per host, as one per process on a real kernel.
@@ -23,12 +28,14 @@ void push_module_of(lua_State* L, int host_index) {
         Push(L, check_host(L, host_index)->host(), host_index);
         lua_pushvalue(L, -1);
         lua_setfield(L, -3, Field);
+        if (Field == kSockField) {
+            sock::push_module_loop(L, lua_gettop(L));
+            lua_setfield(L, -3, kSockLoopField);
+        }
     }
     lua_remove(L, -2);
 }
 
-constexpr char kSocketField[] = "socket";
-constexpr char kSockField[] = "sock";
 constexpr auto push_socket_of = push_module_of<kSocketField, push_socket_module>;
 constexpr auto push_sock_of = push_module_of<kSockField, sock::push_sock_module>;
 
@@ -57,7 +64,7 @@ int host_spawn(lua_State* L) {
     push_sock_of(L, 1);
     lua_xmove(L, co, 3);  // function, socket module, sock module
     start_thread(L, 1, 3);
-    if (daemon) host->owner->world.set_daemon(co, true);
+    if (daemon) host->world().world.set_daemon(co, true);
     return 1;
 }
 
@@ -104,38 +111,46 @@ int host_unlink(lua_State* L) {
 
 // host:crash(): the host stops at once. Its threads die where they wait,
 // its sockets vanish without FIN or RST.
+// Its sock loop forgets its threads and stops running (sock::reset_loop):
+// the next life starts with an empty loop.
 int host_crash(lua_State* L) {
     HostObject* host = check_host(L, 1);
+    lua_settop(L, 1);
     lua_getuservalue(L, 1);
-    lua_getfield(L, -1, "world");
-    int world = lua_gettop(L);
-    push_world_table(L, world, "threads");
-    for (void* token : host->owner->world.crash(host->host())) {
-        host->owner->world.forget_token(token);
+    const int uservalue = 2;
+    lua_getfield(L, uservalue, "world");
+    push_world_table(L, 3, "threads");
+    const int threads = 4;
+    for (void* token : host->world().world.crash(host->host())) {
+        host->world().world.forget_token(token);
         lua_pushlightuserdata(L, token);
         lua_pushnil(L);
-        lua_rawset(L, -3);
+        lua_rawset(L, threads);
     }
     // Threads of this host that were neither waiting nor runnable (the one
     // calling crash, if it runs here) die too: forget every one of them.
-    push_world_table(L, world, "thread_hosts");
+    // Absolute indices: thread_hosts is being walked, threads is changed.
+    push_world_table(L, 3, "thread_hosts");
+    const int thread_hosts = 5;
     lua_pushnil(L);
-    while (lua_next(L, -2)) {
+    while (lua_next(L, thread_hosts)) {
         if (lua_touserdata(L, -1) == host) {
             lua_State* co = lua_tothread(L, -2);
-            host->owner->world.forget_token(co);
+            host->world().world.forget_token(co);
             lua_pushlightuserdata(L, co);
             lua_pushnil(L);
-            lua_rawset(L, -5);
+            lua_rawset(L, threads);
         }
         lua_pop(L, 1);
     }
+    lua_getfield(L, uservalue, kSockLoopField);
+    if (!lua_isnil(L, -1)) sock::reset_loop(L, -1);
     return 0;
 }
 
 int host_restart(lua_State* L) {
     HostObject* host = check_host(L, 1);
-    host->owner->world.restart(host->host());
+    host->world().world.restart(host->host());
     return 0;
 }
 
@@ -145,6 +160,10 @@ int host_up(lua_State* L) {
 }
 
 int host_tostring(lua_State* L) {
+    if (!static_cast<HostObject*>(check_type(L, 1, kHostType))->owner->object) {
+        lua_pushliteral(L, "<netsim host: its world was finalized>");
+        return 1;
+    }
     HostObject* host = check_host(L, 1);
     lua_pushfstring(L, "<netsim host: %s>", host->host().name().c_str());
     return 1;
@@ -152,12 +171,16 @@ int host_tostring(lua_State* L) {
 
 }  // namespace
 
-HostObject* check_host(lua_State* L, int index) { return static_cast<HostObject*>(check_type(L, index, kHostType)); }
+HostObject* check_host(lua_State* L, int index) {
+    auto* host = static_cast<HostObject*>(check_type(L, index, kHostType));
+    if (!host->owner->object) luaL_error(L, "netsim.host: its world was finalized (its __gc ran)");
+    return host;
+}
 
 HostObject* push_host(lua_State* L, int world_index, sim::HostId id) {
     world_index = lua_absindex(L, world_index);
     auto* host = static_cast<HostObject*>(lua_newuserdata(L, sizeof(HostObject)));
-    host->owner = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    host->owner = static_cast<WorldSlot*>(lua_touserdata(L, world_index));
     host->id = id;
     set_type(L, kHostType);
     lua_createtable(L, 0, 2);
@@ -184,7 +207,7 @@ void start_thread(lua_State* L, int host_index, int co_index) {
     lua_pushvalue(L, host_index);
     lua_rawset(L, -3);
     lua_pop(L, 4);
-    host->owner->world.waiters().wake(co, &host->host());
+    host->world().world.waiters().wake(co, &host->host());
 }
 
 namespace {

@@ -31,7 +31,7 @@ int with_traceback(lua_State* L) {
 // it starts: a line the function itself causes (world:note) waits for the
 // next delivery instead of feeding an endless loop.
 int deliver_queued(lua_State* L) {
-    auto* world = static_cast<WorldObject*>(lua_touserdata(L, 1));
+    WorldObject* world = world_at(L, 1);
     lua_getuservalue(L, 1);
     lua_getfield(L, -1, "trace");
     int function = lua_gettop(L);
@@ -55,7 +55,7 @@ void check_trace_option(lua_State* L, int index) {
 }
 
 void attach_live_trace(lua_State* L, int option_index, int world_index) {
-    auto* world = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    WorldObject* world = world_at(L, world_index);
     sim::Trace& trace = world->world.trace();
     if (lua_isfunction(L, option_index)) {
         lua_getuservalue(L, world_index);
@@ -77,7 +77,7 @@ bool traces_to_function(lua_State* L, int world_index) {
 }
 
 bool deliver_live_trace(lua_State* L, int world_index) {
-    auto* world = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    WorldObject* world = world_at(L, world_index);
     if (world->live_lines.empty()) return true;
     world_index = lua_absindex(L, world_index);
     if (!lua_checkstack(L, 3)) return true;  // the lines wait for the next delivery

@@ -31,14 +31,29 @@ struct WorldObject {
     std::string message;
 };
 
-struct HostObject {
-    WorldObject* owner;
-    sim::HostId id;
-    sim::SimHost& host() const { return owner->world.host(id); }
+// The world userdata itself: a pointer, so that a world whose __gc ran
+// (called by hand through getmetatable, or reached again by another
+// finalizer) is null here and every method can say so instead of touching
+// a destroyed sim::World. Hosts point at the slot, which their uservalue
+// keeps alive.
+struct WorldSlot {
+    WorldObject* object = nullptr;
 };
 
+struct HostObject {
+    WorldSlot* owner;
+    sim::HostId id;
+    WorldObject& world() const { return *owner->object; }
+    sim::SimHost& host() const { return owner->object->world.host(id); }
+};
+
+// Both raise an argument error for a wrong self, and a plain error for a
+// world that was finalized (or a host of one).
 WorldObject* check_world(lua_State* L, int index);
 HostObject* check_host(lua_State* L, int index);
+// The live world of a userdata known to be a world (the run loop's own
+// frames, which hold it on their stack): no check.
+WorldObject* world_at(lua_State* L, int index);
 
 // World uservalue: { threads = {[lightuserdata(co)] = co} (the live ones),
 // hosts = {[name] = host}, thread_hosts = {[co] = host} (weak keys) }.

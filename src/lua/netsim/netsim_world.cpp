@@ -36,10 +36,17 @@ void push_message(lua_State* L, WorldObject* world, std::string text) {
     lua_pushlstring(L, world->message.data(), world->message.size());
 }
 
+// Runs once: a second call (by hand, or after a finalizer made the world
+// reachable again) finds the slot empty. The collector never finalizes a
+// running world (world:run holds it), so a running one was called by hand.
 int world_gc(lua_State* L) {
-    auto* world = static_cast<WorldObject*>(lua_touserdata(L, 1));
+    auto* slot = static_cast<WorldSlot*>(lua_touserdata(L, 1));
+    WorldObject* world = slot->object;
+    if (!world) return 0;
+    if (world->running) return luaL_error(L, "netsim.world: __gc called while the world runs");
+    slot->object = nullptr;
     world->world.trace().set_listener(nullptr, nullptr);  // no live lines from the teardown
-    world->~WorldObject();
+    delete world;
     return 0;
 }
 
@@ -52,7 +59,7 @@ void fail_run(WorldObject* world, const std::string& what, const char* message) 
 // Resumes one coroutine of the world at `world_index`. A thread that ended
 // is forgotten; one that failed records the failure, which ends the run.
 void resume_thread(lua_State* L, int world_index, lua_State* co) {
-    WorldObject* world = static_cast<WorldObject*>(lua_touserdata(L, world_index));
+    WorldObject* world = world_at(L, world_index);
     push_world_table(L, world_index, "threads");
     lua_pushlightuserdata(L, co);
     lua_rawget(L, -2);
@@ -360,6 +367,11 @@ int world_find_host(lua_State* L) {
 }
 
 int world_tostring(lua_State* L) {
+    // print(world) and error messages must work on a finalized world too.
+    if (!static_cast<WorldSlot*>(check_type(L, 1, kWorldType))->object) {
+        lua_pushliteral(L, "<netsim world: finalized>");
+        return 1;
+    }
     WorldObject* world = check_world(L, 1);
     lua_pushfstring(L, "<netsim world: seed %s, t=%f>", seed_text(world->world).text, world->world.now());
     return 1;
@@ -368,8 +380,12 @@ int world_tostring(lua_State* L) {
 }  // namespace
 
 WorldObject* check_world(lua_State* L, int index) {
-    return static_cast<WorldObject*>(check_type(L, index, kWorldType));
+    WorldObject* world = static_cast<WorldSlot*>(check_type(L, index, kWorldType))->object;
+    if (!world) luaL_error(L, "netsim.world: the world was finalized (its __gc ran)");
+    return world;
 }
+
+WorldObject* world_at(lua_State* L, int index) { return static_cast<WorldSlot*>(lua_touserdata(L, index))->object; }
 
 void push_world_table(lua_State* L, int world_index, const char* field) {
     lua_getuservalue(L, world_index);
@@ -401,8 +417,9 @@ int new_world(lua_State* L) {
     check_trace_option(L, 3);
     register_world_type(L);
     register_host_type(L);
-    new (lua_newuserdata(L, sizeof(WorldObject))) WorldObject(std::uint64_t(seed));
-    set_type(L, kWorldType);
+    auto* slot = new (lua_newuserdata(L, sizeof(WorldSlot))) WorldSlot;
+    set_type(L, kWorldType);  // from here its __gc frees what the slot holds
+    slot->object = new WorldObject(std::uint64_t(seed));  // bad_alloc: the guard raises, nothing leaks
     lua_createtable(L, 0, 4);
     for (const char* field : {"threads", "hosts", "thread_hosts"}) {
         lua_newtable(L);

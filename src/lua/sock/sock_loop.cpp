@@ -128,15 +128,34 @@ void push_loop_field(lua_State* L, int loop_index, LoopField field) {
     lua_remove(L, -2);
 }
 
+lua_State* find_root(lua_State* L, int loop_index) {
+    push_loop_field(L, loop_index, kFieldRoots);
+    lua_pushthread(L);
+    // A sock thread is its own root; a sock.wrap coroutine names the
+    // coroutine that resumed it last (wrapper_call), so the walk follows
+    // the chain as it is now, however deep. A chain cannot be longer than
+    // Lua's C-call limit (each link is a running resume); a longer walk met
+    // a stale cycle and finds no root.
+    lua_State* root = nullptr;
+    for (int step = 0; step < 256; ++step) {
+        lua_State* at = lua_tothread(L, -1);
+        lua_rawget(L, -2);
+        lua_State* next = lua_tothread(L, -1);
+        if (!next) break;
+        if (next == at) {
+            root = at;
+            break;
+        }
+    }
+    lua_pop(L, 2);
+    return root;
+}
+
 lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
     loop_index = lua_absindex(L, loop_index);
     // The common case: a call from the thread the loop resumed.
     if (L == loop_at(L, loop_index)->current) return L;
-    push_loop_field(L, loop_index, kFieldRoots);
-    lua_pushthread(L);
-    lua_rawget(L, -2);
-    lua_State* root = lua_tothread(L, -1);
-    lua_pop(L, 2);
+    lua_State* root = find_root(L, loop_index);
     if (!root) {
         luaL_error(L, "sock: %s must be called inside a thread made by sock.newthread of this socket's loop "
                    "(or a sock.wrap coroutine inside one)", function);
@@ -214,6 +233,29 @@ int resume_ready(lua_State* L, int loop_index) {
         }
     }
     return resumed;
+}
+
+void reset_loop(lua_State* L, int loop_index) {
+    loop_index = lua_absindex(L, loop_index);
+    LoopObject* loop = loop_at(L, loop_index);
+    loop->running = false;
+    loop->stopping = false;
+    push_loop_field(L, loop_index, kFieldThreads);
+    int threads = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, threads)) {
+        lua_State* co = lua_tothread(L, -1);
+        if (co != loop->current) {
+            if (loop->scheduler) loop->scheduler->cancel(id_of(co));
+            lua_pushvalue(L, -2);
+            lua_pushnil(L);
+            lua_rawset(L, threads);  // clearing a field lua_next has passed is allowed
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    // The roots table has weak keys: the dead threads and their sock.wrap
+    // coroutines leave it when they are collected.
 }
 
 }  // namespace lsock::lua::sock

@@ -53,7 +53,9 @@ LoopObject* loop_at(lua_State* L, int index);
 void push_loop_field(lua_State* L, int loop_index, LoopField field);
 
 // The sock thread that runs L: L itself, or the sock thread a sock.wrap
-// coroutine runs in. Raises, naming `function`, when there is none.
+// coroutine runs in (through any nesting of wrappers), or null.
+lua_State* find_root(lua_State* L, int loop_index);
+// The same, raising (naming `function`) when there is none.
 lua_State* check_thread(lua_State* L, int loop_index, const char* function);
 
 // What a waiting thread yields, so that a wrapper and the loop can tell a
@@ -72,5 +74,12 @@ void adopt_thread(lua_State* L, int loop_index, int thread_index);
 bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs);
 // Resumes every thread the scheduler found ready; returns how many.
 int resume_ready(lua_State* L, int loop_index);
+
+// The loop's host crashed (netsim): every thread of the loop dies where it
+// waits (its wait is cancelled and the loop forgets it) and the loop is not
+// running any more, so the host's next life starts with an empty loop. The
+// one thread that may be running now (it called host:crash() itself) stays
+// anchored, so that nothing the scheduler knows can be collected.
+void reset_loop(lua_State* L, int loop_index);
 
 }  // namespace lsock::lua::sock

@@ -23,4 +23,11 @@ void push_sock_module(lua_State* L, Os& os, int owner_index) {
     lua_remove(L, loop);
 }
 
+void push_module_loop(lua_State* L, int module_index) {
+    // Every function of the module holds the loop as upvalue 1.
+    lua_getfield(L, module_index, "start");
+    lua_getupvalue(L, -1, 1);
+    lua_remove(L, -2);
+}
+
 }  // namespace lsock::lua::sock

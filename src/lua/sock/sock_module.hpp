@@ -13,6 +13,9 @@ namespace lsock::lua::sock {
 // `owner_index` (0 for none) is kept alive as long as the loop, its sockets
 // or its threads live (a simulated host, so its Os outlives them).
 void push_sock_module(lua_State* L, Os& os, int owner_index);
+// Pushes the loop userdata of the module table at `module_index`, which
+// push_sock_module just made (before Lua code could change the table).
+void push_module_loop(lua_State* L, int module_index);
 
 // Each fills the module table at -1; `loop` is the loop userdata's index.
 void register_thread_functions(lua_State* L, int loop);

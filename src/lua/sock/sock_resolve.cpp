@@ -101,7 +101,9 @@ void read_host_port(lua_State* L, int arg, Request* request) {
         luaL_argerror(L, arg, lua_pushfstring(L, "host (string, \"*\" or false), ai or sa expected, got %s", got));
     }
     int port_arg = arg + 1;
-    if (lua_type(L, port_arg) == LUA_TNUMBER) {
+    // A string Lua reads as a number ("65617") is that number, held to the
+    // same range: a resolver would cut it to 16 bits (port 81).
+    if (lua_isnumber(L, port_arg)) {
         lua_Number port = lua_tonumber(L, port_arg);
         luaL_argcheck(L, port >= 0 && port <= 65535 && port == lua_Number(lua_Integer(port)), port_arg,
                       "port must be an integer in 0..65535");

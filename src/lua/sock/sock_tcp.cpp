@@ -78,6 +78,8 @@ int attempt_connect(lua_State* L, Wait* wait) {
             lua_pushboolean(L, 1);
             return 1;
         }
+        // A connection made before this call is kept: the error is the answer.
+        if (StreamSocket::already_connected(step)) return push_sock_error(L, socket.os(), step.error);
         if (step.is_blocked() || n + 1 >= candidate_count(ai))
             return wait_or_expire(L, loop, socket, step, deadline_at(L, 4), wait);
         // The next candidate, on a fresh descriptor (a failed one cannot

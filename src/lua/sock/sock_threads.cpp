@@ -101,10 +101,8 @@ int run_loop(lua_State* L, const char* function, const BlockingCall& call) {
     double timeout = luaL_optnumber(L, 1, -1);
     luaL_argcheck(L, timeout == timeout, 1, "timeout is NaN");
     LoopObject* loop = live_loop(L, loop_index());
-    push_loop_field(L, loop_index(), kFieldRoots);
-    lua_pushthread(L);
-    lua_rawget(L, -2);
-    if (!lua_isnil(L, -1)) return luaL_error(L, "sock.%s: the loop cannot run inside one of its own threads", function);
+    if (find_root(L, loop_index()))
+        return luaL_error(L, "sock.%s: the loop cannot run inside one of its own threads", function);
     if (loop->running) return luaL_error(L, "sock.%s: the loop is already running", function);
     if (suspends(loop)) {
         if (lua_pushthread(L)) {
@@ -203,11 +201,16 @@ int wrapper_call(lua_State* L) {
     if (!(status == LUA_YIELD || (status == LUA_OK && lua_gettop(co) > 0))) {
         return luaL_error(L, "cannot resume dead coroutine");
     }
-    // The coroutine's I/O waits on behalf of the sock thread we run in.
+    // The coroutine's I/O waits on behalf of the sock thread we run in,
+    // found through us (find_root): only our link is set here, so that a
+    // coroutine nested deeper in it follows when a second sock thread calls
+    // this wrapper (a copied root went stale, and that thread was parked
+    // with no wait). Outside any sock thread there is no link.
+    bool in_thread = find_root(L, lua_upvalueindex(2)) != nullptr;
     push_loop_field(L, lua_upvalueindex(2), kFieldRoots);
     lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushthread(L);
-    lua_rawget(L, -3);
+    if (in_thread) lua_pushthread(L);
+    else lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
     int n = lua_gettop(L);

@@ -151,10 +151,12 @@ int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type,
     const char* service = nullptr;
     std::size_t service_size = 0;
     if (!is_unix) {
-        if (lua_type(L, index + 1) == LUA_TNUMBER) {
-            lua_Integer port = lua_tointeger(L, index + 1);
+        // A string Lua reads as a number ("65617") is that number, held to
+        // the same range: a resolver would cut it to 16 bits (port 81).
+        if (lua_isnumber(L, index + 1)) {
+            lua_Number port = lua_tonumber(L, index + 1);
             luaL_argcheck(L, port >= 0 && port <= 65535, index + 1, "port out of range");
-            lua_pushvalue(L, index + 1);
+            lua_pushinteger(L, lua_Integer(port));
             lua_replace(L, index + 1);
         } else if (lua_type(L, index + 1) != LUA_TSTRING) {
             const char* got = luaL_typename(L, index + 1);

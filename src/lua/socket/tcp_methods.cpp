@@ -52,6 +52,8 @@ int attempt_connect(lua_State* L, Wait* wait) {
             if (socket.timeout() != 0) socket.close();
             return push_socket_error(L, socket.os(), kErrorTimeout);
         }
+        // A connection made before this call is kept: the error is the answer.
+        if (StreamSocket::already_connected(step)) return push_socket_error(L, socket.os(), step.error);
         if (index + 1 < candidates.size() && socket.reopen(candidates[index + 1].family) == 0) {
             lua_pushinteger(L, lua_Integer(index + 1));
             lua_replace(L, 5);
