@@ -132,6 +132,11 @@ if build build-asan -DLSOCK_SANITIZE=ON; then
     run_busted build-asan "$k" "$k, ASan+UBSan" LD_PRELOAD="$asan_preload" \
       ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   done
+  # The random API driver's short form (tools/fuzz/README.md has the long one).
+  for seed in 1 2; do
+    run_checks "api fuzz, seed $seed, 50000 calls per module, ASan+UBSan" \
+      bash tools/fuzz/api_fuzz.sh build-asan --calls 50000 --seed "$seed" --asan --limit 900
+  done
 fi
 
 # ThreadSanitizer: the test of several Lua states in OS threads sharing one
