@@ -33,9 +33,16 @@ struct WorldObject {
 
 // The world userdata itself: a pointer, so that a world whose __gc ran
 // (called by hand through getmetatable, or reached again by another
-// finalizer) is null here and every method can say so instead of touching
-// a destroyed sim::World. Hosts point at the slot, which their uservalue
-// keeps alive.
+// finalizer) is null here and every method can say so. Hosts point at the
+// slot, which their uservalue keeps alive.
+//
+// The world's __gc only empties the slot; the memory (sim::World and its
+// hosts) belongs to a second userdata, made just before the world and kept
+// in the world's uservalue, whose __gc frees it. Sockets of the world's
+// hosts use that memory (their Os is a SimHost) until their own __gc, and a
+// __gc called by hand leaves them reachable; the collector runs finalizers
+// in the reverse order of creation, so the memory goes after every socket
+// made on the world, and after the world's own __gc.
 struct WorldSlot {
     WorldObject* object = nullptr;
 };

@@ -39,16 +39,32 @@ void push_message(lua_State* L, WorldObject* world, std::string text) {
 // Runs once: a second call (by hand, or after a finalizer made the world
 // reachable again) finds the slot empty. The collector never finalizes a
 // running world (world:run holds it), so a running one was called by hand.
+// It frees nothing (see WorldSlot): the world's memory outlives it.
 int world_gc(lua_State* L) {
     auto* slot = static_cast<WorldSlot*>(lua_touserdata(L, 1));
     WorldObject* world = slot->object;
     if (!world) return 0;
     if (world->running) return luaL_error(L, "netsim.world: __gc called while the world runs");
     slot->object = nullptr;
+    return 0;
+}
+
+// The world's memory (see WorldSlot): freed when nothing can reach it.
+struct WorldMemory {
+    WorldObject* object = nullptr;
+};
+
+int world_memory_gc(lua_State* L) {
+    auto* memory = static_cast<WorldMemory*>(lua_touserdata(L, 1));
+    WorldObject* world = memory->object;
+    memory->object = nullptr;
+    if (!world) return 0;
     world->world.trace().set_listener(nullptr, nullptr);  // no live lines from the teardown
     delete world;
     return 0;
 }
+
+const TypeSpec kWorldMemoryType{"lsock.netsim.world_memory", "netsim world memory", nullptr, world_memory_gc};
 
 // Records the first failure of a run (world:run raises it when the run ends).
 void fail_run(WorldObject* world, const std::string& what, const char* message) {
@@ -417,10 +433,19 @@ int new_world(lua_State* L) {
     check_trace_option(L, 3);
     register_world_type(L);
     register_host_type(L);
+    register_type(L, kWorldMemoryType);
+    // The memory's userdata before the world's: finalized after it (and
+    // after every host socket), see WorldSlot.
+    auto* memory = new (lua_newuserdata(L, sizeof(WorldMemory))) WorldMemory;
+    set_type(L, kWorldMemoryType);  // from here its __gc frees what it holds
+    lua_insert(L, 3);               // [1] options [2] seed [3] memory [4] trace [5] world
     auto* slot = new (lua_newuserdata(L, sizeof(WorldSlot))) WorldSlot;
-    set_type(L, kWorldType);  // from here its __gc frees what the slot holds
-    slot->object = new WorldObject(std::uint64_t(seed));  // bad_alloc: the guard raises, nothing leaks
-    lua_createtable(L, 0, 4);
+    set_type(L, kWorldType);
+    memory->object = new WorldObject(std::uint64_t(seed));  // bad_alloc: the guard raises, nothing leaks
+    slot->object = memory->object;
+    lua_createtable(L, 0, 5);
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "memory");
     for (const char* field : {"threads", "hosts", "thread_hosts"}) {
         lua_newtable(L);
         lua_setfield(L, -2, field);
@@ -433,7 +458,7 @@ int new_world(lua_State* L) {
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
     lua_setuservalue(L, -2);
-    attach_live_trace(L, 3, 4);
+    attach_live_trace(L, 4, 5);
     return 1;
 }
 
