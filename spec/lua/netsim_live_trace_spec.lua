@@ -2,6 +2,8 @@
 -- netsim.world{trace = ...} and LSOCK_TRACE show each trace line as it is
 -- recorded. Tagged #netsim: these run once, in the sim run.
 local netsim = require "netsim"
+-- The interpreter running the specs: children load the same lsock.so.
+local LUA = require "spec.support.interpreter"
 
 -- A client on `a` sends "ping" to an echo server on `b` over a lossy link.
 -- `during` (if given) is called inside the client thread right after its
@@ -36,7 +38,7 @@ local function lines_of(text)
   return lines
 end
 
--- Runs a Lua chunk in a child lua5.2 with LSOCK_TRACE set to `trace` (nil:
+-- Runs a Lua chunk in a child Lua (the interpreter running the specs) with LSOCK_TRACE set to `trace` (nil:
 -- unset, whatever this process has) and returns its stdout and its stderr.
 local function run_child(trace, chunk)
   local env = trace and ("env LSOCK_TRACE=" .. trace) or "env -u LSOCK_TRACE"
@@ -44,7 +46,7 @@ local function run_child(trace, chunk)
   local f = assert(io.open(script, "w"))
   f:write(chunk)
   f:close()
-  local out = assert(io.popen(("%s timeout 60 lua5.2 %s 2>%s"):format(env, script, err_file)))
+  local out = assert(io.popen(("%s timeout 60 %s %s 2>%s"):format(env, LUA, script, err_file)))
   local stdout = out:read("*a")
   out:close()
   f = assert(io.open(err_file))

@@ -4,6 +4,8 @@
 
 local net = require "spec.support.net"
 local support = require "spec.lua.sock_support"
+-- The interpreter running the specs: children load the same lsock.so.
+local LUA = require "spec.support.interpreter"
 
 local root = (debug.getinfo(1, "S").source:match("^@(.*)spec/lua/sock_examples_spec%.lua$") or "./")
 if root == "" then root = "./" end
@@ -13,7 +15,7 @@ local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function lua_command(script, ...)
   local args = {}
   for i, a in ipairs({ ... }) do args[i] = quote(a) end
-  return ("env LUA_PATH=%s LUA_CPATH=%s lua5.2 %s %s"):format(quote(package.path), quote(package.cpath),
+  return ("env LUA_PATH=%s LUA_CPATH=%s %s %s %s"):format(quote(package.path), quote(package.cpath), LUA,
     quote(root .. script), table.concat(args, " "))
 end
 

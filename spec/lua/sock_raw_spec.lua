@@ -3,6 +3,8 @@
 -- specs send ICMP on loopback and drop privileges in a child process.
 
 local support = require "spec.lua.sock_support"
+-- The interpreter running the specs: children load the same lsock.so.
+local LUA = require "spec.support.interpreter"
 
 -- An ICMP echo request (type 8) with our id and sequence, checksummed.
 local function echo_request(id, seq, payload)
@@ -70,8 +72,8 @@ describe("sock.raw #loopback", function()
     -- capsh drops the capability for the child (we may be root, so dropping
     -- the uid alone is not enough); setpriv does the same where capsh is missing.
     local commands = {
-      "capsh --drop=cap_net_raw -- -c \"exec lua5.2 -e " .. quoted:gsub('"', '\\"') .. "\"",
-      "setpriv --inh-caps=-net_raw --bounding-set=-net_raw lua5.2 -e " .. quoted,
+      "capsh --drop=cap_net_raw -- -c \"exec " .. LUA .. " -e " .. quoted:gsub('"', '\\"') .. "\"",
+      "setpriv --inh-caps=-net_raw --bounding-set=-net_raw " .. LUA .. " -e " .. quoted,
     }
     local output
     for _, command in ipairs(commands) do

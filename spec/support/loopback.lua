@@ -3,6 +3,8 @@
 -- started as child processes. Traffic stays on 127.0.0.1 and ::1.
 
 local system = require "system"   -- luasystem, which busted itself uses
+-- The interpreter running the specs: children load the same lsock.so.
+local LUA = require "spec.support.interpreter"
 local lfs = require "lfs"
 
 local M = {}
@@ -116,7 +118,7 @@ function M.lua_child(code, opts)
   local prelude = ("package.path = %q; package.cpath = %q; ")
     :format(package.path, package.cpath)
   local stdin = opts and opts.stdin_closed and " 0<&-" or ""
-  local pipe = assert(io.popen("lua5.2 -e " .. shell_quote(prelude .. code) .. " 2>&1" .. stdin, "r"))
+  local pipe = assert(io.popen(LUA .. " -e " .. shell_quote(prelude .. code) .. " 2>&1" .. stdin, "r"))
   local output = pipe:read("*a")
   local ok = pipe:close()
   return output, ok == true

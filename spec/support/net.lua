@@ -19,7 +19,7 @@
 --   open_descriptors() -> n          descriptors this test process holds
 --   max_descriptors() -> n | nil     the descriptor limit, if known
 --   sleep(seconds), clock() -> seconds (monotonic)
---   lua_child(code, opts) -> output, ok  (loopback only) runs code in a new lua5.2
+--   lua_child(code, opts) -> output, ok  (loopback only) runs code in a new Lua process
 
 local net = {}
 
@@ -143,7 +143,7 @@ function net.timed(f, ...)
   return backend.clock() - start, table.unpack(results, 1, results.n)
 end
 
--- Runs Lua code in a separate lua5.2 process (loopback only: for behaviour
+-- Runs Lua code in a separate process of this Lua (loopback only: for behaviour
 -- that could kill the process, like SIGPIPE). Returns its output and
 -- whether it exited with status 0. opts.stdin_closed: the child starts
 -- with descriptor 0 closed (as a daemon may).

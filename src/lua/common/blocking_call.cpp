@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "lua/common/errors.hpp"
-#include "lua/common/guard.hpp"
+#include "lua/common/lua_compat.hpp"
 
 namespace lsock::lua {
 
@@ -31,12 +31,6 @@ int run_from(lua_State* L, int base) {
     }
 }
 
-int continue_call(lua_State* L) {
-    int base = 0;
-    lua_getctx(L, &base);
-    return run_from(L, base);
-}
-
 }  // namespace
 
 const BlockingCall& call_at(lua_State* L, int base) {
@@ -53,9 +47,9 @@ int wait_then_run(lua_State* L, const BlockingCall& call, const Wait& wait) {
 }
 
 int yield_call(lua_State* L, int base, int nresults) {
-    // The continuation runs with no guarded C function below it on the C
-    // stack: it carries its own barrier.
-    return lua_yieldk(L, nresults, base, guarded<continue_call>);
+    // The yield's context is the frame's base: the continuation runs the
+    // attempt again from there.
+    return yield_to<run_from>(L, nresults, base);
 }
 
 void push_os_context(lua_State* L, Os& os) { lua_pushlightuserdata(L, &os); }

@@ -19,12 +19,14 @@ int raise_out_of_memory(lua_State* L);
 // Raises for an exception that is not an allocation failure (a bug).
 int raise_internal_error(lua_State* L);
 
-template <lua_CFunction F>
-int guarded(lua_State* L) {
+// Runs body() (which returns a C function's result count) behind the
+// barrier. For continuations, whose signature differs by Lua version.
+template <typename Body>
+int run_guarded(lua_State* L, Body&& body) {
     int failure = 0;
     int results = 0;
     try {
-        results = F(L);
+        results = body();
     } catch (const std::bad_alloc&) {
         failure = 1;
     } catch (...) {
@@ -33,6 +35,11 @@ int guarded(lua_State* L) {
     if (failure == 1) return raise_out_of_memory(L);
     if (failure == 2) return raise_internal_error(L);
     return results;
+}
+
+template <lua_CFunction F>
+int guarded(lua_State* L) {
+    return run_guarded(L, [L] { return F(L); });
 }
 
 }  // namespace lsock::lua

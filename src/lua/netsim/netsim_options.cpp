@@ -55,7 +55,8 @@ lua_Number check_number_option(lua_State* L, int index, const char* call, const 
     }
     lua_Number value = lua_tonumber(L, index);
     bool fits = range == NumberRange::Probability ? value >= 0 && value <= 1 : value >= 0 && std::isfinite(value);
-    if (!fits) luaL_error(L, "%s: %s must be %s, got %f", call, field, expected, value);
+    // The value as Lua writes it: on 5.3+ an integer stays "2", not "2.0".
+    if (!fits) luaL_error(L, "%s: %s must be %s, got %s", call, field, expected, luaL_tolstring(L, index, nullptr));
     return value;
 }
 

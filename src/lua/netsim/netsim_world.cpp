@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lua/common/guard.hpp"
+#include "lua/common/lua_compat.hpp"
 #include "lua/netsim/netsim_live_trace.hpp"
 #include "lua/netsim/netsim_objects.hpp"
 #include "lua/netsim/netsim_options.hpp"
@@ -87,9 +88,10 @@ void resume_thread(lua_State* L, int world_index, lua_State* co) {
     }
     // A coroutine that has not started yet holds its function and arguments.
     int arguments = lua_status(co) == LUA_OK ? lua_gettop(co) - 1 : 0;
-    int status = lua_resume(co, L, arguments);
+    int left = 0;
+    int status = resume(co, L, arguments, &left);
     if (status == LUA_YIELD) {
-        lua_settop(co, 0);
+        lua_pop(co, left);
         // A plain coroutine.yield() in a host thread lets the others run first.
         if (!world->world.waiting(co)) world->world.wake(co);
         lua_pop(L, 1);

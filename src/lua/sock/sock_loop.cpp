@@ -5,6 +5,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/lua_compat.hpp"
 
 namespace lsock::lua::sock {
 
@@ -199,11 +200,12 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
     LoopObject* resuming = loop_at(L, loop_index);
     lua_State* outer = resuming->current;  // newthread inside a thread nests
     resuming->current = co;
-    int status = lua_resume(co, L, nargs);
+    int left = 0;
+    int status = resume(co, L, nargs, &left);
     resuming->current = outer;
     if (status == LUA_YIELD) {
-        bool waiting = lua_gettop(co) >= 1 && is_wait_mark(co, -1);
-        lua_settop(co, 0);
+        bool waiting = left >= 1 && is_wait_mark(co, -1);
+        lua_pop(co, left);
         LoopObject* loop = loop_at(L, loop_index);
         // A plain coroutine.yield() lets the others run first: the thread
         // goes on at the next turn of the loop (as on a simulated host).

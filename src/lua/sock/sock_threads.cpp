@@ -6,6 +6,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/lua_compat.hpp"
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
 
@@ -168,19 +169,19 @@ int sock_sleep_until(lua_State* L) {
 // The wrapper of sock.wrap: upvalues [1] the coroutine [2] the loop.
 int wrapper_step(lua_State* L, lua_State* co, int nargs);
 
-int wrapper_continue(lua_State* L) { return wrapper_step(L, lua_tothread(L, lua_upvalueindex(1)), 0); }
+int wrapper_continue(lua_State* L, int) { return wrapper_step(L, lua_tothread(L, lua_upvalueindex(1)), 0); }
 
 int wrapper_step(lua_State* L, lua_State* co, int nargs) {
-    int status = lua_resume(co, L, nargs);
-    if (status == LUA_YIELD && lua_gettop(co) >= 1 && is_wait_mark(co, -1)) {
+    int n = 0;
+    int status = resume(co, L, nargs, &n);
+    if (status == LUA_YIELD && n >= 1 && is_wait_mark(co, -1)) {
         // Socket I/O inside: our own thread waits too, up to the sock thread
         // at the root, which the loop resumes; then we resume the coroutine.
-        lua_settop(co, 0);
+        lua_pop(co, n);
         push_wait_mark(L);
-        return lua_yieldk(L, 1, 0, guarded<wrapper_continue>);
+        return yield_to<wrapper_continue>(L, 1, 0);
     }
     if (status == LUA_YIELD || status == LUA_OK) {
-        int n = lua_gettop(co);
         if (!lua_checkstack(L, n + LUA_MINSTACK)) return luaL_error(L, "sock.wrap: too many results");
         lua_xmove(co, L, n);
         return n;

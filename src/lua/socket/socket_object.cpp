@@ -1,6 +1,7 @@
 #include "lua/socket/socket_object.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -156,13 +157,17 @@ int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type,
         if (lua_isnumber(L, index + 1)) {
             lua_Number port = lua_tonumber(L, index + 1);
             luaL_argcheck(L, port >= 0 && port <= 65535, index + 1, "port out of range");
+            luaL_argcheck(L, port == std::floor(port), index + 1, "port must be a whole number");
+            // The service text is written from the integer: Lua's own
+            // conversion writes a float port (80.0, which arithmetic gives on
+            // 5.3+) as "80.0", which getaddrinfo refuses.
             lua_pushinteger(L, lua_Integer(port));
             lua_replace(L, index + 1);
         } else if (lua_type(L, index + 1) != LUA_TSTRING) {
             const char* got = luaL_typename(L, index + 1);
             luaL_argerror(L, index + 1, lua_pushfstring(L, "port (number or service name) expected, got %s", got));
         }
-        service = lua_tolstring(L, index + 1, &service_size);  // converts a number in place
+        service = lua_tolstring(L, index + 1, &service_size);
     }
     // A NUL inside a name would silently cut it short: refuse it instead.
     if (std::strlen(host) != host_size || (service && std::strlen(service) != service_size)) {
