@@ -16,3 +16,6 @@ LSOCK_BUILD_PACKAGES=(cmake g++ make lua5.2 liblua5.2-dev)
 # The install checks (spec/install) need LuaSocket, LuaSec, copas and
 # LuaRocks from Debian, to check that lsock installs beside them.
 LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luarocks)
+# The other Lua versions the tests build for and run the specs under
+# (docs/build.md); Debian's busted runs under each of them.
+LSOCK_OTHER_LUA_PACKAGES=(lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev)
