@@ -25,8 +25,13 @@ lua_Number whole_option(lua_State* L, const char* field, lua_Number fallback, lu
     if (!lua_isnil(L, -1)) {
         value = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
         if (!(value >= low && value <= high && value == lua_Number(static_cast<long long>(value)))) {
-            luaL_error(L, "netsim.sweep: %s must be a whole number in [%f, %f], got %s", field, low, high,
-                       lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+            const char* got = lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1);
+            // The bounds as Lua writes whole numbers: "[1, 1000000]", not
+            // "[1.0, 1000000.0]" on 5.3+ (where %f would add the ".0").
+            lua_pushinteger(L, static_cast<lua_Integer>(low));
+            lua_pushinteger(L, static_cast<lua_Integer>(high));
+            luaL_error(L, "netsim.sweep: %s must be a whole number in [%s, %s], got %s", field,
+                       lua_tostring(L, -2), lua_tostring(L, -1), got);
         }
     }
     lua_pop(L, 1);
