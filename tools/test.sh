@@ -73,6 +73,20 @@ run_busted() { # run_busted BUILD_DIR KERNEL LABEL [env...]
   count "$ok" $((bad + errors)) "busted $label"
 }
 
+run_dns_specs() { # run_dns_specs BUILD_DIR LABEL [env...]: spec/dns, the resolver pointed at tools/peers/dns.py
+  local dir=$1 label=$2; shift 2
+  echo "== busted: name lookups against the DNS peer, $label"
+  timeout 300 tools/with_dns_peer.sh env "$@" LUA_PATH="$PWD/$dir/?.lua;./?.lua;./?/init.lua;;" \
+    LUA_CPATH="$PWD/$dir/?.so;;" lua5.2 /usr/bin/busted -o utfTerminal spec/dns 2>&1 | tee "$log/dns" |
+    grep -vE "^[●◼⬒○ ]*$" | tail -40
+  local line
+  line=$(grep -E "[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending" "$log/dns" | tail -1)
+  if [ -z "$line" ]; then count 0 1 "dns $label (no summary)"; return; fi
+  count "$(sed -E 's/^[^0-9]*([0-9]+) success.*/\1/' <<<"$line")" \
+    $(($(sed -E 's/.* ([0-9]+) failures? .*/\1/' <<<"$line") + $(sed -E 's/.* ([0-9]+) errors? .*/\1/' <<<"$line"))) \
+    "dns $label"
+}
+
 run_api_docs() { # run_api_docs BUILD_DIR: every binding function annotated (docs/meta) and documented
   local dir=$1
   echo "== api docs: tools/check_api_docs.lua"
@@ -118,6 +132,7 @@ if build build; then
   # per seed, world:run by world:run (docs/netsim.md, "Sweeping seeds").
   run_checks "netsim sweep: determinism of the sim specs, 3 seeds" python3 tools/netsim-sweep --build build \
     --seeds 3 --determinism spec/lua
+  run_dns_specs build "plain"
   run_checks "install beside LuaSocket, LuaSec, copas" bash spec/install/cmake_install.sh build
 fi
 run_checks "luarocks make" bash spec/install/luarocks_make.sh
@@ -132,6 +147,8 @@ if build build-asan -DLSOCK_SANITIZE=ON; then
     run_busted build-asan "$k" "$k, ASan+UBSan" LD_PRELOAD="$asan_preload" \
       ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   done
+  run_dns_specs build-asan "ASan+UBSan" LD_PRELOAD="$asan_preload" \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 
 # ThreadSanitizer: the test of several Lua states in OS threads sharing one

@@ -65,22 +65,24 @@ int default_protocol(SocketType type, Family family) {
     return type == SocketType::Stream ? int(Protocol::Tcp) : type == SocketType::Datagram ? int(Protocol::Udp) : 0;
 }
 
-ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out) {
+bool answer_or_ask(const LookupQuery& query, std::vector<ResolvedAddress>* out, ResolveError* error,
+                   ResolverQuestion* question) {
     out->clear();
+    *error = ResolveError::None;
     bool endpoint = query.mode == LookupMode::Endpoint;
     if (endpoint && query.family == Family::Unix) {
         out->push_back(answer(query, Address::unix_path(std::string(query.host))));
-        return ResolveError::None;
+        return true;
     }
     std::uint16_t port = query.port;
     PortText service_kind = query.port_given ? PortText::Port : parse_port(query.service, &port);
-    if (service_kind == PortText::OutOfRange) return ResolveError::BadService;
-    bool numeric_port = service_kind == PortText::Port;
-    if (endpoint && numeric_port) {
-        ResolveError error;
-        if (answer_without_resolver(query, port, out, &error)) return error;
+    if (service_kind == PortText::OutOfRange) {
+        *error = ResolveError::BadService;
+        return true;
     }
-    ResolveHints hints;
+    bool numeric_port = service_kind == PortText::Port;
+    if (endpoint && numeric_port && answer_without_resolver(query, port, out, error)) return true;
+    ResolveHints& hints = question->hints;
     hints.family = query.family;
     hints.type = query.type;
     hints.protocol = query.protocol;
@@ -88,15 +90,23 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
     if (query.host_kind == LookupHost::Any) hints.flags |= kResolvePassive;
     if (query.host_kind == LookupHost::Loopback) hints.flags &= ~kResolvePassive;
     bool named = query.host_kind == LookupHost::Named;
-    std::string host(named ? query.host : std::string_view());
-    std::string service(query.service);
+    question->has_host = named;
+    question->host = named ? std::string(query.host) : std::string();
+    question->service = std::string(query.service);
     // A port already read is set on the answers, not asked of the resolver:
     // some resolvers refuse any service for raw sockets. A lookup with no
     // host needs some service, though.
-    if (query.port_given) service = named ? "" : "0";
-    ResolveError error = os.resolve(named ? host.c_str() : nullptr, service.empty() ? nullptr : service.c_str(), hints, out);
-    if (error != ResolveError::None) return error;
-    if (endpoint) {
+    if (query.port_given) question->service = named ? "" : "0";
+    question->has_service = !question->service.empty();
+    return false;
+}
+
+ResolveError finish_lookup(const LookupQuery& query, ResolveError error, std::vector<ResolvedAddress>* out) {
+    if (error != ResolveError::None) {
+        out->clear();
+        return error;
+    }
+    if (query.mode == LookupMode::Endpoint) {
         for (ResolvedAddress& found : *out) {
             if (query.port_given) found.address.port = query.port;
             if (found.type == SocketType::Any) found.type = query.type;
@@ -104,6 +114,14 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
         }
     }
     return out->empty() ? ResolveError::NotFound : ResolveError::None;
+}
+
+ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out) {
+    ResolveError error;
+    ResolverQuestion question;
+    if (answer_or_ask(query, out, &error, &question)) return error;
+    error = os.resolve(question.host_arg(), question.service_arg(), question.hints, out);
+    return finish_lookup(query, error, out);
 }
 
 bool parse_unix_target(std::string_view text, std::string* path) {

@@ -47,6 +47,27 @@ struct LookupQuery {
 // Fills *out (emptied first) with the answers, in the resolver's order.
 ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out);
 
+// --- the same lookup in halves, for a caller that waits on its own loop ---
+
+// What the resolver is asked for a query (copies: it outlives the query's
+// strings).
+struct ResolverQuestion {
+    std::string host, service;
+    bool has_host = false, has_service = false;
+    ResolveHints hints;
+    const char* host_arg() const { return has_host ? host.c_str() : nullptr; }
+    const char* service_arg() const { return has_service ? service.c_str() : nullptr; }
+};
+
+// Answers `query` when it needs no resolver (returns true; *out and *error
+// hold the result, as `lookup` gives it); else fills *question.
+bool answer_or_ask(const LookupQuery& query, std::vector<ResolvedAddress>* out, ResolveError* error,
+                   ResolverQuestion* question);
+// The resolver's result for `query`, finished as `lookup` finishes it (the
+// port, type and protocol of each answer). Reads neither query.host nor
+// query.service, which may be gone by then.
+ResolveError finish_lookup(const LookupQuery& query, ResolveError error, std::vector<ResolvedAddress>* out);
+
 // The protocol an answer for `type` reports when none was asked for.
 int default_protocol(SocketType type, Family family);
 
