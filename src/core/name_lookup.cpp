@@ -1,5 +1,7 @@
 #include "core/name_lookup.hpp"
 
+#include <memory>
+
 namespace lsock {
 
 namespace {
@@ -124,6 +126,31 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
     return finish_lookup(query, error, out);
 }
 
+ResolveError lookup_until(Os& os, const LookupQuery& query, double deadline, std::vector<ResolvedAddress>* out,
+                          bool* timed_out) {
+    *timed_out = false;
+    if (deadline == kNoDeadline || os.wait_style() != WaitStyle::Block) return lookup(os, query, out);
+    ResolveError error;
+    ResolverQuestion question;
+    if (answer_or_ask(query, out, &error, &question)) return error;
+    std::unique_ptr<PendingResolve> pending = os.start_resolve(question.host_arg(), question.service_arg(), question.hints);
+    if (!pending) {
+        error = os.resolve(question.host_arg(), question.service_arg(), question.hints, out);
+        return finish_lookup(query, error, out);
+    }
+    while (!pending->ready()) {
+        if (os.now() >= deadline) {
+            *timed_out = true;
+            return ResolveError::Failed;
+        }
+        PollItem item{pending->ready_fd(), kReadable, 0};
+        // ETIMEDOUT, EINTR or readiness alike: the loop looks again.
+        os.wait(&item, 1, deadline);
+    }
+    error = pending->take(out);
+    return finish_lookup(query, error, out);
+}
+
 bool parse_unix_target(std::string_view text, std::string* path) {
     constexpr std::string_view prefix = "unix:";
     if (text.substr(0, prefix.size()) != prefix) return false;
@@ -131,7 +158,8 @@ bool parse_unix_target(std::string_view text, std::string* path) {
     return true;
 }
 
-ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out) {
+ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
+                              bool* timed_out) {
     out->clear();
     LookupQuery query;
     bool any = request.host == "*" || (request.host.empty() && request.passive);
@@ -142,7 +170,7 @@ ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<
     query.type = request.type;
     query.flags = request.passive ? kResolvePassive : 0;
     std::vector<ResolvedAddress> found;
-    ResolveError error = lookup(os, query, &found);
+    ResolveError error = lookup_until(os, query, deadline, &found, timed_out);
     if (error != ResolveError::None) return error;
     for (const ResolvedAddress& entry : found) {
         if (!family_accepts(request.family, entry.address.family)) continue;

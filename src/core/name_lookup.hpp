@@ -71,6 +71,14 @@ ResolveError finish_lookup(const LookupQuery& query, ResolveError error, std::ve
 // The protocol an answer for `type` reports when none was asked for.
 int default_protocol(SocketType type, Family family);
 
+// `lookup` that gives up at `deadline` (an Os::now() time; kNoDeadline:
+// none), for a caller that may block its OS thread: on a WaitStyle::Block
+// kernel it waits in Os::wait on the lookup's descriptor. Sets *timed_out
+// (and returns ResolveError::Failed) when the deadline came first; the
+// lookup is then abandoned. An Os that answers at once answers in place.
+ResolveError lookup_until(Os& os, const LookupQuery& query, double deadline, std::vector<ResolvedAddress>* out,
+                          bool* timed_out);
+
 // --- the `socket` module's form ---------------------------------------------
 
 struct LookupRequest {
@@ -84,8 +92,14 @@ struct LookupRequest {
 // "unix:/path" names a unix socket; fills *path and returns true.
 bool parse_unix_target(std::string_view text, std::string* path);
 
-// `lookup` for a `socket` call: the candidate addresses of `request.family`
-// (any family for Unspec), each once.
-ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out);
+// `lookup_until` for a `socket` call: the candidate addresses of
+// `request.family` (any family for Unspec), each once.
+ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
+                              bool* timed_out);
+// The same with no deadline.
+inline ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out) {
+    bool timed_out;
+    return lookup_addresses(os, request, kNoDeadline, out, &timed_out);
+}
 
 }  // namespace lsock
