@@ -65,7 +65,7 @@ bool becomes_readable(const PendingResolve& pending) {
 
 }  // namespace
 
-TEST_CASE("threads: a lookup's answers reach the caller and its descriptor becomes readable", "[async_resolver]") {
+TEST_CASE("a lookup's answers reach the caller and its descriptor becomes readable", "[async_resolver]") {
     GatedResolver resolver;
     auto pending = lsock::posix::start_async_resolve(resolver.function(), "abc", nullptr, ResolveHints{});
     REQUIRE(pending);
@@ -79,7 +79,7 @@ TEST_CASE("threads: a lookup's answers reach the caller and its descriptor becom
     CHECK(out[0].address == *Address::parse_ip("10.0.0.3", 80));
 }
 
-TEST_CASE("threads: a lookup's error reaches the caller as it is", "[async_resolver]") {
+TEST_CASE("a lookup's error reaches the caller as it is", "[async_resolver]") {
     GatedResolver resolver;
     resolver.open_gate();
     auto pending = lsock::posix::start_async_resolve(resolver.function(), "missing", nullptr, ResolveHints{});
@@ -90,7 +90,7 @@ TEST_CASE("threads: a lookup's error reaches the caller as it is", "[async_resol
     CHECK(out.empty());
 }
 
-TEST_CASE("threads: 200 lookups in flight run on at most kMaxLookupThreads threads and all finish",
+TEST_CASE("200 lookups in flight run on at most kMaxLookupThreads threads and all finish",
           "[async_resolver]") {
     GatedResolver resolver;
     std::vector<std::unique_ptr<PendingResolve>> lookups;
@@ -122,7 +122,7 @@ TEST_CASE("threads: 200 lookups in flight run on at most kMaxLookupThreads threa
     CHECK(resolver.most_running == lsock::posix::kMaxLookupThreads);
 }
 
-TEST_CASE("threads: a caller that abandons its lookup does not wait for it", "[async_resolver]") {
+TEST_CASE("a caller that abandons its lookup does not wait for it", "[async_resolver]") {
     auto resolver = std::make_shared<GatedResolver>();
     auto function = resolver->function();
     // The lookup thread holds the resolver through this copy until it ends.
