@@ -91,6 +91,13 @@ run_busted() { # run_busted BUILD_DIR KERNEL LABEL [env...]: in Lua 5.2, the bui
   busted_count "$log/busted" "$label"
 }
 
+run_dns_specs() { # run_dns_specs BUILD_DIR LABEL [env...]: spec/dns, the resolver pointed at tools/peers/dns.py
+  local dir=$1 label=$2; shift 2
+  timeout 300 tools/with_dns_peer.sh env "$@" LUA_PATH="$PWD/$dir/?.lua;./?.lua;./?/init.lua;;" \
+    LUA_CPATH="$PWD/$dir/?.so;;" lua5.2 /usr/bin/busted -o utfTerminal spec/dns >"$log/dns" 2>&1
+  busted_count "$log/dns" "dns, $label"
+}
+
 run_api_docs() { # run_api_docs BUILD_DIR: every binding function annotated (docs/meta) and documented
   local dir=$1
   echo "== api docs: tools/check_api_docs.lua"
@@ -139,6 +146,7 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   # per seed, world:run by world:run (docs/netsim.md, "Sweeping seeds").
   run_checks "netsim sweep: determinism of the sim specs, 3 seeds" python3 tools/netsim-sweep --build build \
     --seeds 3 --determinism spec/lua
+  run_dns_specs build "plain"
   # Each other Lua on both kernels. The sim run is deterministic in virtual
   # time, so it goes on beside the loopback run (the second core) without
   # making the loopback run's timing checks any less able to fail.
@@ -168,6 +176,8 @@ if build build-asan -DLSOCK_SANITIZE=ON; then
     run_busted build-asan "$k" "$k, ASan+UBSan" LD_PRELOAD="$asan_preload" \
       ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   done
+  run_dns_specs build-asan "ASan+UBSan" LD_PRELOAD="$asan_preload" \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # The random API driver's short form (tools/fuzz/README.md has the long one).
   for seed in 1 2; do
     run_checks "api fuzz, seed $seed, 50000 calls per module, ASan+UBSan" \

@@ -51,10 +51,11 @@ function sock.raw(family, protocol) end
 ---@param family? sock.family
 ---@param protocol? sock.protocol
 ---@param flags? string|table
+---@param expires? number in a sock thread: a `sock.clock()` time that bounds the lookup
 ---@return sock.ai|nil ai
 ---@return string? err
 ---@return integer? errcode
-function sock.addr(host, port, socket_type, family, protocol, flags) end
+function sock.addr(host, port, socket_type, family, protocol, flags, expires) end
 
 ---A buffer of `size` zeroed bytes (at most 2^31), for `recv` and `send`.
 ---@param size integer

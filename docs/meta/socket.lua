@@ -70,9 +70,10 @@ function socket.udp(family) end
 ---@param socktype? integer
 ---@param protocol? integer
 ---@param flags? integer
+---@param timeout? number seconds the lookup may take (default: no limit); past it `nil, ERROR_TIMEOUT`
 ---@return socket.addrinfo[]|nil entries
 ---@return string? err
-function socket.getaddrinfo(host, port, family, socktype, protocol, flags) end
+function socket.getaddrinfo(host, port, family, socktype, protocol, flags, timeout) end
 
 ---Waits until some of the given descriptors or sockets are readable or
 ---writable (no 1024 limit). The results hold the very values given. On

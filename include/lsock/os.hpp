@@ -115,6 +115,20 @@ struct ResolvedAddress {
     std::string canonical_name;  // only on the first entry with kResolveCanonName
 };
 
+// A name lookup that runs while its caller does something else (on the real
+// kernel: in a lookup thread). The caller waits for ready_fd() to become
+// readable (or its own deadline), then takes the answers. Destroying it
+// before then abandons the lookup: its answers are dropped when they come.
+class PendingResolve {
+public:
+    virtual ~PendingResolve() = default;
+    // Readable once the answers are in; stays readable.
+    virtual Fd ready_fd() const = 0;
+    virtual bool ready() = 0;
+    // Once ready(): what Os::resolve would have returned.
+    virtual ResolveError take(std::vector<ResolvedAddress>* out) = 0;
+};
+
 enum class WaitStyle { Block, Suspend };
 
 class Poller;  // lsock/poller.hpp
@@ -150,6 +164,13 @@ public:
     virtual ResolveError resolve(const char* host, const char* service, const ResolveHints& hints,
                                  std::vector<ResolvedAddress>* out) = 0;
     virtual std::string resolve_error_message(ResolveError error) = 0;
+    // `resolve` without waiting for it (null arguments as there). Null when
+    // this Os answers at once anyway (the simulation): call resolve.
+    virtual std::unique_ptr<PendingResolve> start_resolve(const char* host, const char* service,
+                                                         const ResolveHints& hints) {
+        (void)host, (void)service, (void)hints;
+        return nullptr;
+    }
 
     // The system's text for an errno value ("Connection refused", ...).
     virtual std::string error_message(int error) = 0;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "posix/async_resolver.hpp"
 #include "posix/posix_address.hpp"
 
 namespace lsock {
@@ -258,6 +259,16 @@ ResolveError PosixOs::resolve(const char* host, const char* service, const Resol
     }
     ::freeaddrinfo(list);
     return ResolveError::None;
+}
+
+std::unique_ptr<PendingResolve> PosixOs::start_resolve(const char* host, const char* service,
+                                                      const ResolveHints& hints) {
+    // The lookup thread runs this very resolve; system_os() lives as long
+    // as the process.
+    auto blocking = [this](const char* h, const char* s, const ResolveHints& x, std::vector<ResolvedAddress>* out) {
+        return resolve(h, s, x, out);
+    };
+    return posix::start_async_resolve(blocking, host, service, hints);
 }
 
 std::string PosixOs::resolve_error_message(ResolveError error) {

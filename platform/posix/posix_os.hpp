@@ -28,6 +28,8 @@ public:
     ResolveError resolve(const char* host, const char* service, const ResolveHints& hints,
                          std::vector<ResolvedAddress>* out) override;
     std::string resolve_error_message(ResolveError error) override;
+    std::unique_ptr<PendingResolve> start_resolve(const char* host, const char* service,
+                                                 const ResolveHints& hints) override;
     std::string error_message(int error) override;
     WaitStyle wait_style() const override { return WaitStyle::Block; }
     int wait(PollItem* items, std::size_t count, double deadline) override;

@@ -1,5 +1,7 @@
 #include "core/name_lookup.hpp"
 
+#include <memory>
+
 namespace lsock {
 
 namespace {
@@ -65,22 +67,24 @@ int default_protocol(SocketType type, Family family) {
     return type == SocketType::Stream ? int(Protocol::Tcp) : type == SocketType::Datagram ? int(Protocol::Udp) : 0;
 }
 
-ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out) {
+bool answer_or_ask(const LookupQuery& query, std::vector<ResolvedAddress>* out, ResolveError* error,
+                   ResolverQuestion* question) {
     out->clear();
+    *error = ResolveError::None;
     bool endpoint = query.mode == LookupMode::Endpoint;
     if (endpoint && query.family == Family::Unix) {
         out->push_back(answer(query, Address::unix_path(std::string(query.host))));
-        return ResolveError::None;
+        return true;
     }
     std::uint16_t port = query.port;
     PortText service_kind = query.port_given ? PortText::Port : parse_port(query.service, &port);
-    if (service_kind == PortText::OutOfRange) return ResolveError::BadService;
-    bool numeric_port = service_kind == PortText::Port;
-    if (endpoint && numeric_port) {
-        ResolveError error;
-        if (answer_without_resolver(query, port, out, &error)) return error;
+    if (service_kind == PortText::OutOfRange) {
+        *error = ResolveError::BadService;
+        return true;
     }
-    ResolveHints hints;
+    bool numeric_port = service_kind == PortText::Port;
+    if (endpoint && numeric_port && answer_without_resolver(query, port, out, error)) return true;
+    ResolveHints& hints = question->hints;
     hints.family = query.family;
     hints.type = query.type;
     hints.protocol = query.protocol;
@@ -88,15 +92,23 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
     if (query.host_kind == LookupHost::Any) hints.flags |= kResolvePassive;
     if (query.host_kind == LookupHost::Loopback) hints.flags &= ~kResolvePassive;
     bool named = query.host_kind == LookupHost::Named;
-    std::string host(named ? query.host : std::string_view());
-    std::string service(query.service);
+    question->has_host = named;
+    question->host = named ? std::string(query.host) : std::string();
+    question->service = std::string(query.service);
     // A port already read is set on the answers, not asked of the resolver:
     // some resolvers refuse any service for raw sockets. A lookup with no
     // host needs some service, though.
-    if (query.port_given) service = named ? "" : "0";
-    ResolveError error = os.resolve(named ? host.c_str() : nullptr, service.empty() ? nullptr : service.c_str(), hints, out);
-    if (error != ResolveError::None) return error;
-    if (endpoint) {
+    if (query.port_given) question->service = named ? "" : "0";
+    question->has_service = !question->service.empty();
+    return false;
+}
+
+ResolveError finish_lookup(const LookupQuery& query, ResolveError error, std::vector<ResolvedAddress>* out) {
+    if (error != ResolveError::None) {
+        out->clear();
+        return error;
+    }
+    if (query.mode == LookupMode::Endpoint) {
         for (ResolvedAddress& found : *out) {
             if (query.port_given) found.address.port = query.port;
             if (found.type == SocketType::Any) found.type = query.type;
@@ -106,6 +118,39 @@ ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddres
     return out->empty() ? ResolveError::NotFound : ResolveError::None;
 }
 
+ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out) {
+    ResolveError error;
+    ResolverQuestion question;
+    if (answer_or_ask(query, out, &error, &question)) return error;
+    error = os.resolve(question.host_arg(), question.service_arg(), question.hints, out);
+    return finish_lookup(query, error, out);
+}
+
+ResolveError lookup_until(Os& os, const LookupQuery& query, double deadline, std::vector<ResolvedAddress>* out,
+                          bool* timed_out) {
+    *timed_out = false;
+    if (deadline == kNoDeadline || os.wait_style() != WaitStyle::Block) return lookup(os, query, out);
+    ResolveError error;
+    ResolverQuestion question;
+    if (answer_or_ask(query, out, &error, &question)) return error;
+    std::unique_ptr<PendingResolve> pending = os.start_resolve(question.host_arg(), question.service_arg(), question.hints);
+    if (!pending) {
+        error = os.resolve(question.host_arg(), question.service_arg(), question.hints, out);
+        return finish_lookup(query, error, out);
+    }
+    while (!pending->ready()) {
+        if (os.now() >= deadline) {
+            *timed_out = true;
+            return ResolveError::Failed;
+        }
+        PollItem item{pending->ready_fd(), kReadable, 0};
+        // ETIMEDOUT, EINTR or readiness alike: the loop looks again.
+        os.wait(&item, 1, deadline);
+    }
+    error = pending->take(out);
+    return finish_lookup(query, error, out);
+}
+
 bool parse_unix_target(std::string_view text, std::string* path) {
     constexpr std::string_view prefix = "unix:";
     if (text.substr(0, prefix.size()) != prefix) return false;
@@ -113,7 +158,8 @@ bool parse_unix_target(std::string_view text, std::string* path) {
     return true;
 }
 
-ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out) {
+ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
+                              bool* timed_out) {
     out->clear();
     LookupQuery query;
     bool any = request.host == "*" || (request.host.empty() && request.passive);
@@ -124,7 +170,7 @@ ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<
     query.type = request.type;
     query.flags = request.passive ? kResolvePassive : 0;
     std::vector<ResolvedAddress> found;
-    ResolveError error = lookup(os, query, &found);
+    ResolveError error = lookup_until(os, query, deadline, &found, timed_out);
     if (error != ResolveError::None) return error;
     for (const ResolvedAddress& entry : found) {
         if (!family_accepts(request.family, entry.address.family)) continue;

@@ -47,8 +47,37 @@ struct LookupQuery {
 // Fills *out (emptied first) with the answers, in the resolver's order.
 ResolveError lookup(Os& os, const LookupQuery& query, std::vector<ResolvedAddress>* out);
 
+// --- the same lookup in halves, for a caller that waits on its own loop ---
+
+// What the resolver is asked for a query (copies: it outlives the query's
+// strings).
+struct ResolverQuestion {
+    std::string host, service;
+    bool has_host = false, has_service = false;
+    ResolveHints hints;
+    const char* host_arg() const { return has_host ? host.c_str() : nullptr; }
+    const char* service_arg() const { return has_service ? service.c_str() : nullptr; }
+};
+
+// Answers `query` when it needs no resolver (returns true; *out and *error
+// hold the result, as `lookup` gives it); else fills *question.
+bool answer_or_ask(const LookupQuery& query, std::vector<ResolvedAddress>* out, ResolveError* error,
+                   ResolverQuestion* question);
+// The resolver's result for `query`, finished as `lookup` finishes it (the
+// port, type and protocol of each answer). Reads neither query.host nor
+// query.service, which may be gone by then.
+ResolveError finish_lookup(const LookupQuery& query, ResolveError error, std::vector<ResolvedAddress>* out);
+
 // The protocol an answer for `type` reports when none was asked for.
 int default_protocol(SocketType type, Family family);
+
+// `lookup` that gives up at `deadline` (an Os::now() time; kNoDeadline:
+// none), for a caller that may block its OS thread: on a WaitStyle::Block
+// kernel it waits in Os::wait on the lookup's descriptor. Sets *timed_out
+// (and returns ResolveError::Failed) when the deadline came first; the
+// lookup is then abandoned. An Os that answers at once answers in place.
+ResolveError lookup_until(Os& os, const LookupQuery& query, double deadline, std::vector<ResolvedAddress>* out,
+                          bool* timed_out);
 
 // --- the `socket` module's form ---------------------------------------------
 
@@ -63,8 +92,14 @@ struct LookupRequest {
 // "unix:/path" names a unix socket; fills *path and returns true.
 bool parse_unix_target(std::string_view text, std::string* path);
 
-// `lookup` for a `socket` call: the candidate addresses of `request.family`
-// (any family for Unspec), each once.
-ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out);
+// `lookup_until` for a `socket` call: the candidate addresses of
+// `request.family` (any family for Unspec), each once.
+ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
+                              bool* timed_out);
+// The same with no deadline.
+inline ResolveError lookup_addresses(Os& os, const LookupRequest& request, std::vector<Address>* out) {
+    bool timed_out;
+    return lookup_addresses(os, request, kNoDeadline, out, &timed_out);
+}
 
 }  // namespace lsock

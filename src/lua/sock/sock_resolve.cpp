@@ -6,12 +6,15 @@
 #include <string>
 
 #include "core/name_lookup.hpp"
+#include "core/step.hpp"
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/lookup_in_flight.hpp"
 #include "lua/common/names.hpp"
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
+#include "lua/sock/sock_socket.hpp"
 
 namespace lsock::lua::sock {
 
@@ -148,7 +151,42 @@ SocketType check_socket_type(lua_State* L, int arg) {
     return types[luaL_checkoption(L, arg, nullptr, names)];
 }
 
-// sock.addr([host], [port], socket_type, [family], [protocol], [flags]) -> ai
+// Pushes an ai with the answers the lookup at `flight` has in, or nil, err.
+int push_answers(lua_State* L, Os& os, LookupInFlight* flight) {
+    AiObject* ai = push_ai(L);
+    ResolveError error;
+    {
+        auto list = std::make_shared<std::vector<ResolvedAddress>>();
+        error = take_lookup(flight, list.get());
+        if (error == ResolveError::None) ai->list = std::move(list);
+    }
+    if (error == ResolveError::None) return 1;
+    lua_pop(L, 1);
+    return push_sock_resolve_error(L, os, error);
+}
+
+// sock.addr in a sock thread: [1] the lookup in flight [2] deadline. The
+// thread waits on the loop for the lookup's descriptor like any other I/O.
+int attempt_addr(lua_State* L, Wait* wait) {
+    LookupInFlight* flight = lookup_in_flight_at(L, 1);
+    LoopObject* loop = loop_at(L, lua_upvalueindex(1));
+    Os& os = *loop->os;
+    Fd fd = flight->pending->ready_fd();
+    bool ready = flight->pending->ready();
+    double deadline = deadline_at(L, 2);
+    if (!ready && (deadline == kNoDeadline || os.now() < deadline)) {
+        wait->on(fd, kReadable, deadline);
+        return kWouldBlock;
+    }
+    // The descriptor closes with the lookup: the scheduler forgets it first.
+    if (loop->scheduler) loop->scheduler->forget_fd(fd);
+    if (ready) return push_answers(L, os, flight);
+    flight->pending.reset();  // abandoned: its thread drops the answers
+    return push_sock_error(L, os, kErrorTimeout);
+}
+const BlockingCall kAddr{attempt_addr, park_in_loop, "sock.addr"};
+
+// sock.addr([host], [port], socket_type, [family], [protocol], [flags], [expires]) -> ai
 int sock_addr(lua_State* L) {
     if (test_type(L, 1, kAiType)) {
         lua_settop(L, 1);
@@ -160,10 +198,23 @@ int sock_addr(lua_State* L) {
     request.family = check_family(L, 4, Family::Inet);
     request.protocol = check_protocol(L, 5, 0);
     request.flags = check_flags(L, 6);
+    double deadline = check_expires(L, 7);
     read_host_port(L, 1, &request);
-    Os& os = *loop_at(L, lua_upvalueindex(1))->os;
-    if (int failed = push_lookup(L, os, request)) return failed;
-    return 1;
+    LoopObject* loop = loop_at(L, lua_upvalueindex(1));
+    Os& os = *loop->os;
+    // Outside a sock thread there is no loop to keep running: look up here.
+    if (!loop->scheduler || !find_root(L, lua_upvalueindex(1))) {
+        if (int failed = push_lookup(L, os, request)) return failed;
+        return 1;
+    }
+    LookupInFlight* flight = start_lookup(L, os, request);
+    if (!flight->in_flight()) return push_answers(L, os, flight);
+    // Stack for the runner: [1] the lookup [2] deadline [3] the loop.
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+    push_deadline(L, deadline);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return run_blocking(L, kAddr);
 }
 
 }  // namespace

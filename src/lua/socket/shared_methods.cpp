@@ -57,7 +57,8 @@ int socket_getopt(lua_State* L) { return get_option(L, *check_socket(L, 1), Opti
 int socket_bind(lua_State* L) {
     SocketBase* socket = check_socket(L, 1);
     if (socket->closed()) return push_socket_error(L, socket->os(), kErrorClosed);
-    if (int failed = push_lookup(L, socket->os(), 2, socket->family(), socket->type(), true)) return failed;
+    if (int failed = push_lookup(L, socket->os(), 2, socket->family(), socket->type(), true, socket->call_deadline()))
+        return failed;
     const Address& address = address_list(L, -1).front();
     if (int error = socket->bind(address)) return push_socket_error(L, socket->os(), error);
     lua_pushboolean(L, 1);

@@ -48,6 +48,9 @@ int socket_getaddrinfo(lua_State* L) {
     luaL_argcheck(L, protocol >= 0 && protocol <= 255, 5, "protocol number expected");
     luaL_argcheck(L, flags >= 0 && flags < 128, 6, "AI_* flags expected");
     luaL_argcheck(L, host || service, 1, "host or port expected");
+    lua_Number timeout = luaL_optnumber(L, 7, -1);
+    luaL_argcheck(L, timeout == timeout, 7, "timeout is NaN");
+    double deadline = timeout < 0 ? kNoDeadline : os.now() + timeout;
     // A NUL inside a name would silently cut it short: refuse it instead.
     if ((host && std::strlen(host) != host_size) || (service && std::strlen(service) != service_size))
         return push_socket_resolve_error(L, os, ResolveError::NotFound);
@@ -60,9 +63,11 @@ int socket_getaddrinfo(lua_State* L) {
     query.type = SocketType(type);
     query.protocol = int(protocol);
     query.flags = int(flags);
-    lua_settop(L, 6);
+    lua_settop(L, 7);
     Answers* found = push_owned<Answers>(L, kAnswersType);
-    ResolveError error = lookup(os, query, found);
+    bool timed_out = false;
+    ResolveError error = lookup_until(os, query, deadline, found, &timed_out);
+    if (timed_out) return push_socket_error(L, os, kErrorTimeout);
     if (error != ResolveError::None) return push_socket_resolve_error(L, os, error);
     lua_createtable(L, int(found->size()), 0);
     int index = 0;

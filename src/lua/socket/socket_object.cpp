@@ -145,7 +145,7 @@ TcpObject* adopt_into_slot(lua_State* L, int slot_index, int listener_index, Fam
     return object;
 }
 
-int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive) {
+int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive, double deadline) {
     std::size_t host_size = 0;
     const char* host = luaL_checklstring(L, index, &host_size);
     bool is_unix = std::strncmp(host, "unix:", 5) == 0;
@@ -193,9 +193,15 @@ int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type,
     request.family = family == Family::Unix ? Family::Unspec : family;
     request.type = type;
     request.passive = passive;
-    ResolveError error = lookup_addresses(os, request, list);
+    // A non-blocking socket (timeout 0) looks up in place, as LuaSocket's
+    // does: a lookup that always timed out at once could never be retried
+    // to completion.
+    if (deadline != kNoDeadline && deadline <= os.now()) deadline = kNoDeadline;
+    bool timed_out = false;
+    ResolveError error = lookup_addresses(os, request, deadline, list, &timed_out);
     if (error != ResolveError::None) {
         lua_pop(L, 1);
+        if (timed_out) return push_socket_error(L, os, kErrorTimeout);
         return push_socket_resolve_error(L, os, error);
     }
     if (family == Family::Unix) {

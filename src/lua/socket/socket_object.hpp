@@ -60,9 +60,9 @@ extern const luaL_Reg kSharedMethods[];  // shared_methods.cpp
 
 // Host/port arguments at (index, index + 1), or "unix:/path" at index: pushes
 // the candidate addresses (a Lua-owned list, address_list) and returns 0,
-// or on a lookup failure pushes nil, err and returns 2. Raises on wrong
-// argument types.
-int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive);
+// or on a lookup failure pushes nil, err and returns 2 (ERROR_TIMEOUT when
+// `deadline`, the call's, passed first). Raises on wrong argument types.
+int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive, double deadline);
 const std::vector<Address>& address_list(lua_State* L, int index);
 
 // A Lua-owned Address to fill, for a call that pushes it afterwards.

@@ -70,17 +70,20 @@ int tcp_connect(lua_State* L) {
     StreamSocket& socket = check_tcp(L, 1)->socket;
     lua_settop(L, 3);
     if (socket.closed()) return push_socket_error(L, socket.os(), kErrorClosed);
+    // One deadline for the lookup and the connect.
+    double deadline = socket.call_deadline();
     if (!socket.connecting()) {
-        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false)) {
+        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false, deadline)) {
             socket.close();
             return failed;
         }
     } else {
         // A second connect after a non-blocking one finishes that one.
-        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false)) return failed;
+        if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false, deadline))
+            return failed;
     }
     lua_pushinteger(L, 0);
-    push_deadline(L, socket.call_deadline());
+    push_deadline(L, deadline);
     return run_socket_call(L, socket.os(), kConnect);
 }
 

@@ -27,7 +27,9 @@ int wait_or_report(lua_State* L, DatagramSocket& socket, const Step& step, int d
 int udp_connect(lua_State* L) {
     DatagramSocket& socket = check_udp(L, 1)->socket;
     if (socket.closed()) return push_socket_error(L, socket.os(), kErrorClosed);
-    if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Datagram, false)) return failed;
+    if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Datagram, false,
+                                 socket.call_deadline()))
+        return failed;
     if (int error = socket.connect(address_list(L, -1).front())) return push_socket_error(L, socket.os(), error);
     lua_pushboolean(L, 1);
     return 1;
@@ -62,10 +64,13 @@ int udp_sendto(lua_State* L) {
     luaL_checkstring(L, 2);
     lua_settop(L, 4);
     if (socket.closed()) return push_socket_error(L, socket.os(), kErrorClosed);
-    if (int failed = push_lookup(L, socket.os(), 3, socket.family(), SocketType::Datagram, false)) return failed;
+    // One deadline for the lookup and the send.
+    double deadline = socket.call_deadline();
+    if (int failed = push_lookup(L, socket.os(), 3, socket.family(), SocketType::Datagram, false, deadline))
+        return failed;
     lua_replace(L, 3);
     lua_settop(L, 3);
-    push_deadline(L, socket.call_deadline());
+    push_deadline(L, deadline);
     return run_socket_call(L, socket.os(), kSend);
 }
 

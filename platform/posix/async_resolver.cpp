@@ -1,0 +1,159 @@
+#include "posix/async_resolver.hpp"
+
+#include <dlfcn.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <deque>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace lsock::posix {
+
+namespace {
+
+// One lookup, shared by its caller and the lookup thread that answers it:
+// whichever lets go last frees it (and closes the eventfd), so a caller that
+// gave up never waits for a resolver that does not answer.
+struct LookupJob {
+    BlockingResolve resolve;
+    std::string host, service;
+    bool has_host = false, has_service = false;
+    ResolveHints hints;
+    int event_fd = -1;
+
+    std::mutex mutex;
+    bool done = false;  // guarded by mutex, as are the two below
+    ResolveError error = ResolveError::None;
+    std::vector<ResolvedAddress> answers;
+
+    ~LookupJob() {
+        if (event_fd >= 0) ::close(event_fd);
+    }
+};
+
+// The queue of lookups no thread has taken yet, and how many threads run.
+// Never destroyed: a lookup thread may still run at process exit.
+struct Pool {
+    std::mutex mutex;
+    std::deque<std::shared_ptr<LookupJob>> queue;
+    int threads = 0;
+};
+Pool& pool() {
+    static Pool* the_pool = new Pool;
+    return *the_pool;
+}
+
+void answer(LookupJob& job) {
+    std::vector<ResolvedAddress> answers;
+    ResolveError error;
+    try {
+        error = job.resolve(job.has_host ? job.host.c_str() : nullptr, job.has_service ? job.service.c_str() : nullptr,
+                            job.hints, &answers);
+    } catch (const std::bad_alloc&) {
+        error = ResolveError::Memory;
+    }
+    {
+        std::lock_guard<std::mutex> lock(job.mutex);
+        job.error = error;
+        job.answers = std::move(answers);
+        job.done = true;
+    }
+    std::uint64_t one = 1;
+    // The counter cannot overflow with one write; a failure leaves the
+    // caller to its deadline, which is all it could do anyway.
+    (void)!::write(job.event_fd, &one, sizeof one);
+}
+
+void lookup_thread() {
+    Pool& shared = pool();
+    for (;;) {
+        std::shared_ptr<LookupJob> job;
+        {
+            std::lock_guard<std::mutex> lock(shared.mutex);
+            if (shared.queue.empty()) {
+                --shared.threads;
+                return;
+            }
+            job = std::move(shared.queue.front());
+            shared.queue.pop_front();
+        }
+        answer(*job);
+    }
+}
+
+// The Lua interpreter unloads this module (dlclose) when its state closes,
+// and a lookup thread may still be waiting for a resolver then: keep the
+// code mapped until the process ends.
+void keep_module_loaded() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Dl_info info;
+        if (::dladdr(reinterpret_cast<void*>(&lookup_thread), &info) && info.dli_fname)
+            ::dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    });
+}
+
+class ThreadLookup final : public PendingResolve {
+public:
+    explicit ThreadLookup(std::shared_ptr<LookupJob> job) : job_(std::move(job)) {}
+    Fd ready_fd() const override { return job_->event_fd; }
+    bool ready() override {
+        std::lock_guard<std::mutex> lock(job_->mutex);
+        return job_->done;
+    }
+    ResolveError take(std::vector<ResolvedAddress>* out) override {
+        std::lock_guard<std::mutex> lock(job_->mutex);
+        *out = std::move(job_->answers);
+        return job_->error;
+    }
+
+private:
+    std::shared_ptr<LookupJob> job_;
+};
+
+}  // namespace
+
+std::unique_ptr<PendingResolve> start_async_resolve(const BlockingResolve& resolve, const char* host,
+                                                    const char* service, const ResolveHints& hints) {
+    auto job = std::make_shared<LookupJob>();
+    job->resolve = resolve;
+    job->has_host = host != nullptr;
+    job->has_service = service != nullptr;
+    if (host) job->host = host;
+    if (service) job->service = service;
+    job->hints = hints;
+    job->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (job->event_fd < 0) return nullptr;
+    auto pending = std::make_unique<ThreadLookup>(job);
+    keep_module_loaded();
+    Pool& shared = pool();
+    bool start_thread = false;
+    {
+        std::lock_guard<std::mutex> lock(shared.mutex);
+        shared.queue.push_back(std::move(job));
+        if (shared.threads < kMaxLookupThreads) {
+            ++shared.threads;
+            start_thread = true;
+        }
+    }
+    if (start_thread) {
+        try {
+            std::thread(lookup_thread).detach();
+        } catch (const std::system_error&) {
+            // No new thread: the running ones drain the queue; with none
+            // running the lookup would wait forever, so answer it here.
+            std::lock_guard<std::mutex> lock(shared.mutex);
+            --shared.threads;
+            if (shared.threads == 0) {
+                shared.queue.clear();
+                return nullptr;
+            }
+        }
+    }
+    return pending;
+}
+
+}  // namespace lsock::posix
