@@ -45,10 +45,6 @@ struct Packet {
 
     // Bytes on the wire, headers included, for bandwidth accounting.
     std::size_t wire_size() const;
-    PacketHeader header() const {
-        return PacketHeader{transport, src, dst, flags, seq, ack, window, payload.size()};
-    }
-    std::string describe() const { return header().describe(); }
 };
 
 }  // namespace lsock::sim
