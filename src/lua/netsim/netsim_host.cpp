@@ -213,16 +213,13 @@ void start_thread(lua_State* L, int host_index, int co_index) {
 namespace {
 
 const luaL_Reg kHostMethods[] = {
-    {"spawn", guarded<host_spawn>},
-    {"socket", guarded<host_socket>},
-    {"sock", guarded<host_sock>},
-    {"name", guarded<host_name>},
-    {"addresses", guarded<host_addresses>},
-    {"open_descriptors", guarded<host_open_descriptors>},
-    {"unlink", guarded<host_unlink>},
-    {"crash", guarded<host_crash>},
-    {"restart", guarded<host_restart>},
-    {"up", guarded<host_up>},
+    // what runs on the host
+    {"spawn", guarded<host_spawn>}, {"socket", guarded<host_socket>}, {"sock", guarded<host_sock>},
+    // who it is, and what it holds
+    {"name", guarded<host_name>}, {"addresses", guarded<host_addresses>},
+    {"open_descriptors", guarded<host_open_descriptors>}, {"unlink", guarded<host_unlink>},
+    // faults
+    {"crash", guarded<host_crash>}, {"restart", guarded<host_restart>}, {"up", guarded<host_up>},
     {nullptr, nullptr},
 };
 

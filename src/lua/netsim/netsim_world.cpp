@@ -467,22 +467,18 @@ int new_world(lua_State* L) {
 namespace {
 
 const luaL_Reg kWorldMethods[] = {
-    {"run", guarded<world_run>},
-    {"host", guarded<world_host>},
-    {"find_host", guarded<world_find_host>},
-    {"link", guarded<world_link<false>>},
-    {"link_one_way", guarded<world_link<true>>},
+    // the clock and the run
+    {"run", guarded<world_run>}, {"now", guarded<world_now>},
+    {"seed", guarded<world_seed>}, {"name", guarded<world_name>},
+    // hosts
+    {"host", guarded<world_host>}, {"find_host", guarded<world_find_host>},
+    // links, and the faults on them
+    {"link", guarded<world_link<false>>}, {"link_one_way", guarded<world_link<true>>},
     {"default_link", guarded<world_default_link>},
-    {"partition", guarded<world_partition<false>>},
-    {"partition_one_way", guarded<world_partition<true>>},
-    {"heal", guarded<world_heal<false>>},
-    {"heal_one_way", guarded<world_heal<true>>},
-    {"name", guarded<world_name>},
-    {"now", guarded<world_now>},
-    {"seed", guarded<world_seed>},
-    {"trace_hash", guarded<world_trace_hash>},
-    {"trace", guarded<world_trace>},
-    {"note", guarded<world_note>},
+    {"partition", guarded<world_partition<false>>}, {"partition_one_way", guarded<world_partition<true>>},
+    {"heal", guarded<world_heal<false>>}, {"heal_one_way", guarded<world_heal<true>>},
+    // the trace
+    {"trace_hash", guarded<world_trace_hash>}, {"trace", guarded<world_trace>}, {"note", guarded<world_note>},
     {nullptr, nullptr},
 };
 

@@ -148,15 +148,13 @@ int sock_new(lua_State* L) {
 }
 
 const luaL_Reg kSharedMethods[] = {
-    {"type", guarded<socket_type>},
-    {"family", guarded<socket_family>},
-    {"protocol", guarded<socket_protocol>},
-    {"close", guarded<socket_close>},
-    {"bind", guarded<socket_bind>},
-    {"setopt", guarded<socket_setopt>},
-    {"getopt", guarded<socket_getopt>},
+    // what the socket is
+    {"type", guarded<socket_type>}, {"family", guarded<socket_family>}, {"protocol", guarded<socket_protocol>},
+    // its life, addresses and options
+    {"close", guarded<socket_close>}, {"bind", guarded<socket_bind>},
     {"getsockname", guarded<socket_name<&SocketBase::local_address>>},
     {"getpeername", guarded<socket_name<&SocketBase::peer_address>>},
+    {"setopt", guarded<socket_setopt>}, {"getopt", guarded<socket_getopt>},
     {nullptr, nullptr},
 };
 

@@ -269,16 +269,13 @@ int sock_clock(lua_State* L) {
 
 void register_thread_functions(lua_State* L, int loop) {
     static const luaL_Reg functions[] = {
-        {"newthread", guarded<sock_newthread>},
-        {"poll", guarded<sock_poll>},
-        {"start", guarded<sock_start>},
-        {"stop", guarded<sock_stop>},
-        {"sleep", guarded<sock_sleep>},
-        {"sleep_until", guarded<sock_sleep_until>},
-        {"wrap", guarded<sock_wrap>},
-        {"onerror", guarded<sock_onerror>},
+        // threads and the loop
+        {"newthread", guarded<sock_newthread>}, {"wrap", guarded<sock_wrap>}, {"onerror", guarded<sock_onerror>},
+        {"poll", guarded<sock_poll>}, {"start", guarded<sock_start>}, {"stop", guarded<sock_stop>},
+        // time
+        {"sleep", guarded<sock_sleep>}, {"sleep_until", guarded<sock_sleep_until>}, {"clock", guarded<sock_clock>},
+        // the poller, shared with other states
         {"epoll_fd", guarded<sock_epoll_fd>},
-        {"clock", guarded<sock_clock>},
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);

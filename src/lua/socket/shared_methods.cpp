@@ -68,15 +68,14 @@ int socket_bind(lua_State* L) {
 }  // namespace
 
 const luaL_Reg kSharedMethods[] = {
-    {"close", guarded<socket_close>},
-    {"fileno", guarded<socket_fileno>},
-    {"settimeout", guarded<socket_settimeout>},
-    {"gettimeout", guarded<socket_gettimeout>},
+    // the descriptor and its timeout
+    {"close", guarded<socket_close>}, {"fileno", guarded<socket_fileno>},
+    {"settimeout", guarded<socket_settimeout>}, {"gettimeout", guarded<socket_gettimeout>},
+    // addresses and options
+    {"bind", guarded<socket_bind>},
     {"getsockname", guarded<socket_name<&SocketBase::local_address>>},
     {"getpeername", guarded<socket_name<&SocketBase::peer_address>>},
-    {"setopt", guarded<socket_setopt>},
-    {"getopt", guarded<socket_getopt>},
-    {"bind", guarded<socket_bind>},
+    {"setopt", guarded<socket_setopt>}, {"getopt", guarded<socket_getopt>},
     {nullptr, nullptr},
 };
 

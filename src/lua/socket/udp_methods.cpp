@@ -117,12 +117,9 @@ int udp_receive(lua_State* L) {
 }  // namespace
 
 const luaL_Reg kUdpMethods[] = {
-    {"connect", guarded<udp_connect>},
-    {"send", guarded<udp_send>},
-    {"sendto", guarded<udp_sendto>},
-    {"recv", guarded<udp_receive<false>>},
-    {"recvfrom", guarded<udp_receive<true>>},
-    {nullptr, nullptr},
+    {"connect", guarded<udp_connect>},       {"send", guarded<udp_send>},
+    {"sendto", guarded<udp_sendto>},         {"recv", guarded<udp_receive<false>>},
+    {"recvfrom", guarded<udp_receive<true>>}, {nullptr, nullptr},
 };
 
 }  // namespace lsock::lua
