@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "lsock/os.hpp"
+#include "lua/common/blocking_call.hpp"
 #include "lua/common/types.hpp"
 
 namespace lsock::lua::sock {
+
+struct LoopObject;  // lua/sock/sock_loop.hpp
 
 extern const TypeSpec kAiType;
 extern const TypeSpec kSaType;
@@ -41,6 +44,16 @@ struct EndpointHints {
 // when there are none: the ai is pushed there). Returns 0, or pushes nil, err on
 // a lookup failure and returns their count. Raises on bad arguments.
 int push_endpoint(lua_State* L, Os& os, int index, const EndpointHints& hints, int* next);
+// push_endpoint for a call that can wait (tcp:connect, udp:send): in a
+// sock thread a host name is looked up in the background, and what is
+// pushed is then the lookup in flight, for await_endpoint; anything that
+// needs no resolver is an ai at once, as there.
+int push_endpoint_in_thread(lua_State* L, LoopObject* loop, int index, const EndpointHints& hints, int* next);
+// For an attempt whose stack slot `slot` holds what push_endpoint_in_thread
+// pushed: 0 once the slot holds the ai (put there when the lookup is in);
+// kWouldBlock with `wait` filled while the lookup runs; or the count of a
+// failure pushed (nil, err: not_found..., or "timeout" at `deadline`).
+int await_endpoint(lua_State* L, int slot, LoopObject* loop, double deadline, Wait* wait);
 // True when the value at `index` is an ai or an sa.
 bool is_address_object(lua_State* L, int index);
 

@@ -168,21 +168,10 @@ int push_answers(lua_State* L, Os& os, LookupInFlight* flight) {
 // sock.addr in a sock thread: [1] the lookup in flight [2] deadline. The
 // thread waits on the loop for the lookup's descriptor like any other I/O.
 int attempt_addr(lua_State* L, Wait* wait) {
-    LookupInFlight* flight = lookup_in_flight_at(L, 1);
     LoopObject* loop = loop_at(L, lua_upvalueindex(1));
-    Os& os = *loop->os;
-    Fd fd = flight->pending->ready_fd();
-    bool ready = flight->pending->ready();
-    double deadline = deadline_at(L, 2);
-    if (!ready && (deadline == kNoDeadline || os.now() < deadline)) {
-        wait->on(fd, kReadable, deadline);
-        return kWouldBlock;
-    }
-    // The descriptor closes with the lookup: the scheduler forgets it first.
-    if (loop->scheduler) loop->scheduler->forget_fd(fd);
-    if (ready) return push_answers(L, os, flight);
-    flight->pending.reset();  // abandoned: its thread drops the answers
-    return push_sock_error(L, os, kErrorTimeout);
+    if (int waiting = await_endpoint(L, 1, loop, deadline_at(L, 2), wait)) return waiting;
+    lua_pushvalue(L, 1);
+    return 1;
 }
 const BlockingCall kAddr{attempt_addr, park_in_loop, "sock.addr"};
 
@@ -254,6 +243,61 @@ int push_endpoint(lua_State* L, Os& os, int index, const EndpointHints& hints, i
     read_host_port(L, index, &request);
     *next = index + (hints.family == Family::Unix ? 1 : 2);
     return push_lookup(L, os, request);
+}
+
+int push_endpoint_in_thread(lua_State* L, LoopObject* loop, int index, const EndpointHints& hints, int* next) {
+    index = lua_absindex(L, index);
+    bool named = lua_type(L, index) == LUA_TSTRING && !is_address_object(L, index) && hints.family != Family::Unix;
+    if (!named || !loop->scheduler) return push_endpoint(L, *loop->os, index, hints, next);
+    Request request;
+    request.family = hints.family;
+    request.type = hints.type;
+    request.protocol = hints.protocol;
+    request.flags = hints.passive ? kResolvePassive : 0;
+    read_host_port(L, index, &request);
+    *next = index + 2;
+    // A numeric host needs no resolver: its ai at once, without the lookup
+    // object (udp:send to "127.0.0.1", port is a hot path).
+    AiObject* ai = push_ai(L);
+    ResolveError error = ResolveError::None;
+    bool answered = false;
+    {
+        auto list = std::make_shared<std::vector<ResolvedAddress>>();
+        ResolverQuestion question;
+        answered = answer_or_ask(request, list.get(), &error, &question);
+        if (answered && error == ResolveError::None) ai->list = std::move(list);
+    }
+    if (ai->list) return 0;
+    lua_pop(L, 1);
+    if (answered) return push_sock_resolve_error(L, *loop->os, error);
+    LookupInFlight* flight = start_lookup(L, *loop->os, request);
+    if (flight->in_flight()) return 0;
+    // Answered at once all the same (an Os that looks up in place).
+    int results = push_answers(L, *loop->os, flight);
+    lua_remove(L, -1 - results);
+    return results == 1 ? 0 : results;
+}
+
+int await_endpoint(lua_State* L, int slot, LoopObject* loop, double deadline, Wait* wait) {
+    if (test_type(L, slot, kAiType)) return 0;
+    LookupInFlight* flight = lookup_in_flight_at(L, slot);
+    Os& os = *loop->os;
+    Fd fd = flight->pending->ready_fd();
+    bool ready = flight->pending->ready();
+    if (!ready && (deadline == kNoDeadline || os.now() < deadline)) {
+        wait->on(fd, kReadable, deadline);
+        return kWouldBlock;
+    }
+    // The descriptor closes with the lookup: the scheduler forgets it first.
+    if (loop->scheduler) loop->scheduler->forget_fd(fd);
+    if (!ready) {
+        flight->pending.reset();  // abandoned: its thread drops the answers
+        return push_sock_error(L, os, kErrorTimeout);
+    }
+    int results = push_answers(L, os, flight);
+    if (results != 1) return results;
+    lua_replace(L, slot);
+    return 0;
 }
 
 void register_address_functions(lua_State* L, int loop) {

@@ -65,11 +65,13 @@ int tcp_listen(lua_State* L) {
     return 1;
 }
 
-// connect: [1] socket [2] ai [3] candidate number [4] deadline
+// connect: [1] socket [2] ai, or the lookup of a host name [3] candidate
+// number [4] deadline (for the lookup and the connect together)
 int attempt_connect(lua_State* L, Wait* wait) {
     StreamSocket& socket = tcp_at(L, 1)->socket;
-    const AiObject* ai = ai_at(L, 2);
     LoopObject* loop = tcp_at(L, 1)->loop;
+    if (int waiting = await_endpoint(L, 2, loop, deadline_at(L, 4), wait)) return waiting;
+    const AiObject* ai = ai_at(L, 2);
     for (;;) {
         if (socket.closed()) return push_sock_error(L, socket.os(), kErrorClosed);
         std::size_t n = std::size_t(lua_tointeger(L, 3));
@@ -102,9 +104,9 @@ int tcp_connect(lua_State* L) {
     int top = lua_gettop(L);
     int next = 0;
     EndpointHints hints{SocketType::Stream, socket.family(), tcp->protocol, false};
-    if (int failed = push_endpoint(L, socket.os(), 2, hints, &next)) return failed;
+    if (int failed = push_endpoint_in_thread(L, tcp->loop, 2, hints, &next)) return failed;
     double deadline = next <= top ? check_expires(L, next) : kNoDeadline;
-    // The ai to slot 2 (with no address arguments it is already there).
+    // The ai (or the lookup) to slot 2 (with no address arguments it is already there).
     lua_pushvalue(L, -1);
     lua_replace(L, 2);
     lua_settop(L, 2);

@@ -28,9 +28,13 @@ int datagram_connect(lua_State* L) {
     return 1;
 }
 
-// send: [1] socket [2] data [3] size [4] ai or nil [5] deadline
+// send: [1] socket [2] data [3] size [4] ai, the lookup of a host name, or
+// nil [5] deadline (for the lookup and the send together)
 int attempt_send(lua_State* L, Wait* wait) {
     DatagramSocket& socket = datagram_at(L, 1)->socket;
+    if (!lua_isnil(L, 4)) {
+        if (int waiting = await_endpoint(L, 4, datagram_at(L, 1)->loop, deadline_at(L, 5), wait)) return waiting;
+    }
     const char* data = bytes_at(L, 2);
     std::size_t size = std::size_t(lua_tointeger(L, 3));
     Step step = lua_isnil(L, 4) ? socket.send(data, size) : socket.send_to(data, size, candidate(ai_at(L, 4), 0));
@@ -65,7 +69,8 @@ int datagram_send(lua_State* L) {
     DatagramSocket& socket = datagram->socket;
     if (socket.closed()) return push_sock_error(L, socket.os(), kErrorClosed);
     if (has_address) {
-        if (int failed = push_endpoint(L, socket.os(), address_arg, hints_for(datagram), &expires_arg)) return failed;
+        if (int failed = push_endpoint_in_thread(L, datagram->loop, address_arg, hints_for(datagram), &expires_arg))
+            return failed;
     } else {
         if (type == LUA_TNIL) expires_arg = address_arg + 1;
         lua_pushnil(L);
