@@ -222,6 +222,18 @@ int check_protocol(lua_State* L, int arg, int fallback) {
     return luaL_argerror(L, arg, lua_pushfstring(L, "unknown protocol '%s'", name));
 }
 
+// The lookup `host, port` at `index` asks for; *next is past them.
+static Request read_endpoint(lua_State* L, int index, const EndpointHints& hints, int* next) {
+    Request request;
+    request.family = hints.family;
+    request.type = hints.type;
+    request.protocol = hints.protocol;
+    request.flags = hints.passive ? kResolvePassive : 0;
+    read_host_port(L, index, &request);
+    *next = index + (hints.family == Family::Unix ? 1 : 2);
+    return request;
+}
+
 int push_endpoint(lua_State* L, Os& os, int index, const EndpointHints& hints, int* next) {
     index = lua_absindex(L, index);
     if (auto* given = static_cast<AiObject*>(test_type(L, index, kAiType))) {
@@ -235,13 +247,7 @@ int push_endpoint(lua_State* L, Os& os, int index, const EndpointHints& hints, i
         *next = index + 1;
         return 0;
     }
-    Request request;
-    request.family = hints.family;
-    request.type = hints.type;
-    request.protocol = hints.protocol;
-    request.flags = hints.passive ? kResolvePassive : 0;
-    read_host_port(L, index, &request);
-    *next = index + (hints.family == Family::Unix ? 1 : 2);
+    Request request = read_endpoint(L, index, hints, next);
     return push_lookup(L, os, request);
 }
 
@@ -249,13 +255,7 @@ int push_endpoint_in_thread(lua_State* L, LoopObject* loop, int index, const End
     index = lua_absindex(L, index);
     bool named = lua_type(L, index) == LUA_TSTRING && !is_address_object(L, index) && hints.family != Family::Unix;
     if (!named || !loop->scheduler) return push_endpoint(L, *loop->os, index, hints, next);
-    Request request;
-    request.family = hints.family;
-    request.type = hints.type;
-    request.protocol = hints.protocol;
-    request.flags = hints.passive ? kResolvePassive : 0;
-    read_host_port(L, index, &request);
-    *next = index + 2;
+    Request request = read_endpoint(L, index, hints, next);
     // A numeric host needs no resolver: its ai at once, without the lookup
     // object (udp:send to "127.0.0.1", port is a hot path).
     AiObject* ai = push_ai(L);
