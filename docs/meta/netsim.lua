@@ -108,12 +108,25 @@ function world:heal(a, b) end
 ---@param to netsim.host
 function world:heal_one_way(from, to) end
 
----Adds a name to the world's resolver.
+---Adds a name to the world's resolver, or makes lookups of it fail:
+---"servfail" (a temporary failure after the resolver's latency) or
+---"silent" (no answer: a temporary failure after its timeout).
 ---@param name string
----@param addresses string[]
+---@param addresses string[]|"servfail"|"silent"
 ---@return true|nil ok
 ---@return string? err
 function world:name(name, addresses) end
+
+---@class netsim.resolver_options
+---@field latency? number seconds from question to answer (default 0: at once)
+---@field jitter? number plus up to this much, drawn from the seed
+---@field timeout? number how long an unanswered lookup takes to fail (default 10)
+---@field down? boolean the resolver is cut off: every name times out
+
+---How the world's resolver answers in virtual time; fields left out keep
+---their value.
+---@param options netsim.resolver_options
+function world:resolver(options) end
 
 ---Virtual seconds.
 ---@return number

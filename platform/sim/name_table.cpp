@@ -31,7 +31,26 @@ bool family_wanted(Family wanted, Family have) { return wanted == Family::Unspec
 }  // namespace
 
 void NameTable::add(const std::string& name, std::vector<Address> addresses) {
-    names_[lowercase(name)] = std::move(addresses);
+    std::string key = lowercase(name);
+    faults_.erase(key);
+    names_[key] = std::move(addresses);
+}
+
+void NameTable::add_fault(const std::string& name, NameFault fault) {
+    std::string key = lowercase(name);
+    names_.erase(key);
+    if (fault == NameFault::None) faults_.erase(key);
+    else faults_[key] = fault;
+}
+
+bool NameTable::asks_resolver(const char* host) {
+    return host && !Address::parse_ip(host, 0) && lowercase(host) != "localhost";
+}
+
+NameFault NameTable::fault_of(const char* host) const {
+    if (!host || faults_.empty()) return NameFault::None;
+    auto it = faults_.find(lowercase(host));
+    return it == faults_.end() ? NameFault::None : it->second;
 }
 
 bool NameTable::known(const std::string& name) const { return names_.count(lowercase(name)) != 0; }
@@ -82,6 +101,8 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
             found.push_back(Address::loopback(Family::Inet, 0));
             found.push_back(Address::loopback(Family::Inet6, 0));
         } else {
+            // The answer (or silence) of a resolver told to fail.
+            if (config_.down || faults_.count(name)) return ResolveError::TryAgain;
             auto it = names_.find(name);
             if (it == names_.end()) return ResolveError::NotFound;
             found = it->second;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "sim/lookup.hpp"
 #include "sim/tcp_socket.hpp"
 #include "sim/udp_socket.hpp"
 #include "sim/unix_datagram_socket.hpp"
@@ -204,6 +205,26 @@ ResolveError SimHost::resolve(const char* host, const char* service, const Resol
 }
 
 std::string SimHost::resolve_error_message(ResolveError error) { return NameTable::message(error); }
+
+std::unique_ptr<PendingResolve> SimHost::start_resolve(const char* host, const char* service,
+                                                       const ResolveHints& hints) {
+    const NameTable& names = world_.names();
+    const ResolverConfig& config = names.config();
+    NameFault fault = names.fault_of(host);
+    bool takes_time = config.latency > 0 || config.jitter > 0 || config.down || fault != NameFault::None;
+    if (!up_ || !takes_time || !NameTable::asks_resolver(host)) return nullptr;
+    auto lookup = std::make_shared<LookupDescriptor>(*this, host);
+    Fd fd = kNoFd;
+    if (install(lookup, &fd) != 0) return nullptr;  // EMFILE: the caller looks up in place
+    std::vector<ResolvedAddress> answers;
+    ResolveError error = names.resolve(host, service, hints, &answers);
+    double delay = config.latency;
+    if (config.jitter > 0) delay += config.jitter * world_.random().uniform();
+    if (config.down || fault == NameFault::Silent) delay = config.timeout;
+    record("lookup", std::string(host) + "?");
+    lookup->answer_at(world_.now() + delay, error, std::move(answers));
+    return std::make_unique<SimPendingResolve>(*this, fd, std::move(lookup));
+}
 
 // strerror is no socket call: the sim may ask libc for the texts Linux gives.
 std::string SimHost::error_message(int error) { return std::strerror(error); }

@@ -110,6 +110,10 @@ public:
     ResolveError resolve(const char* host, const char* service, const ResolveHints& hints,
                          std::vector<ResolvedAddress>* out) override;
     std::string resolve_error_message(ResolveError error) override;
+    // In virtual time (sim/lookup.hpp) when the world's resolver has a
+    // latency or a fault for the name; null (answer at once) otherwise.
+    std::unique_ptr<PendingResolve> start_resolve(const char* host, const char* service,
+                                                 const ResolveHints& hints) override;
     std::string error_message(int error) override;
     WaitStyle wait_style() const override { return WaitStyle::Suspend; }
     int wait(PollItem* items, std::size_t count, double deadline) override;

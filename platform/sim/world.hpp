@@ -63,6 +63,10 @@ public:
     bool add_name(const std::string& name, const std::vector<std::string>& addresses,
                   std::string* error = nullptr);
     const NameTable& names() const { return names_; }
+    // Lookups of `name` fail as `fault` says.
+    void add_name_fault(const std::string& name, NameFault fault) { names_.add_fault(name, fault); }
+    // How the resolver answers in virtual time (latency, timeout, down).
+    ResolverConfig& resolver() { return names_.config(); }
 
     // ---- Links and faults ------------------------------------------------
     void set_link(SimHost& a, SimHost& b, const LinkConfig& config);  // both directions

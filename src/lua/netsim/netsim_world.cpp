@@ -289,6 +289,33 @@ int world_link(lua_State* L) {
     return 0;
 }
 
+// world:resolver{latency, jitter, timeout, down}: fields left out keep their value.
+int world_resolver(lua_State* L) {
+    WorldObject* world = check_world(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char* const names[] = {"latency", "jitter", "timeout", "down", nullptr};
+    check_option_names(L, 2, "world:resolver", "resolver option", names);
+    sim::ResolverConfig config = world->world.resolver();
+    struct Field {
+        const char* name;
+        double sim::ResolverConfig::*member;
+    };
+    static const Field times[] = {{"latency", &sim::ResolverConfig::latency},
+                                  {"jitter", &sim::ResolverConfig::jitter},
+                                  {"timeout", &sim::ResolverConfig::timeout}};
+    for (const Field& field : times) {
+        lua_getfield(L, 2, field.name);
+        if (!lua_isnil(L, -1))
+            config.*field.member = check_number_option(L, -1, "world:resolver", field.name, NumberRange::NonNegative);
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, 2, "down");
+    if (!lua_isnil(L, -1)) config.down = check_boolean_option(L, -1, "world:resolver", "down");
+    lua_pop(L, 1);
+    world->world.resolver() = config;  // all checked: a rejected table changes nothing
+    return 0;
+}
+
 int world_default_link(lua_State* L) {
     WorldObject* world = check_world(L, 1);
     world->world.set_default_link(check_link(L, 2, "world:default_link", sim::LinkConfig{}));
@@ -331,10 +358,26 @@ bool add_name(lua_State* L, WorldObject* world, const char* name) {
     return world->world.add_name(name, addresses, &world->message);
 }
 
+// world:name(name, {addresses}) or world:name(name, "servfail" | "silent")
 int world_name(lua_State* L) {
     WorldObject* world = check_world(L, 1);
     const char* name = luaL_checkstring(L, 2);
-    luaL_checktype(L, 3, LUA_TTABLE);
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        static const char* const faults[] = {"servfail", "silent", nullptr};
+        int fault = luaL_checkoption(L, 3, nullptr, faults);
+        if (!*name || Address::parse_ip(name, 0)) {  // as world:name with addresses answers
+            lua_pushnil(L);
+            lua_pushfstring(L, "not a name: %s", name);
+            return 2;
+        }
+        world->world.add_name_fault(name, fault == 0 ? sim::NameFault::ServFail : sim::NameFault::Silent);
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (lua_type(L, 3) != LUA_TTABLE) {
+        const char* got = luaL_typename(L, 3);
+        return luaL_argerror(L, 3, lua_pushfstring(L, "addresses (table) or \"servfail\" / \"silent\" expected, got %s", got));
+    }
     if (!add_name(L, world, name)) {
         lua_pushnil(L);
         lua_pushlstring(L, world->message.data(), world->message.size());
@@ -469,9 +512,10 @@ namespace {
 const luaL_Reg kWorldMethods[] = {
     // the clock and the run
     {"run", guarded<world_run>}, {"now", guarded<world_now>},
-    {"seed", guarded<world_seed>}, {"name", guarded<world_name>},
-    // hosts
+    {"seed", guarded<world_seed>},
+    // hosts and names
     {"host", guarded<world_host>}, {"find_host", guarded<world_find_host>},
+    {"name", guarded<world_name>}, {"resolver", guarded<world_resolver>},
     // links, and the faults on them
     {"link", guarded<world_link<false>>}, {"link_one_way", guarded<world_link<true>>},
     {"default_link", guarded<world_default_link>},
