@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -34,12 +36,20 @@ struct LookupJob {
     }
 };
 
-// The queue of lookups no thread has taken yet, and how many threads run.
-// Never destroyed: a lookup thread may still run at process exit.
+// How long a lookup thread with nothing to do waits for the next lookup
+// before it ends. Threads that ended at once made a program looking up
+// 1,000 names a second start and stop a thread for nearly each of them.
+constexpr std::chrono::seconds kIdleThreadLinger{2};
+
+// The queue of lookups no thread has taken yet, how many threads run, and
+// how many of those wait for work. Never destroyed: a lookup thread may
+// still run at process exit.
 struct Pool {
     std::mutex mutex;
+    std::condition_variable work;
     std::deque<std::shared_ptr<LookupJob>> queue;
     int threads = 0;
+    int idle = 0;
 };
 Pool& pool() {
     static Pool* the_pool = new Pool;
@@ -72,7 +82,12 @@ void lookup_thread() {
     for (;;) {
         std::shared_ptr<LookupJob> job;
         {
-            std::lock_guard<std::mutex> lock(shared.mutex);
+            std::unique_lock<std::mutex> lock(shared.mutex);
+            if (shared.queue.empty()) {
+                ++shared.idle;
+                shared.work.wait_for(lock, kIdleThreadLinger, [&] { return !shared.queue.empty(); });
+                --shared.idle;
+            }
             if (shared.queue.empty()) {
                 --shared.threads;
                 return;
@@ -134,7 +149,11 @@ std::unique_ptr<PendingResolve> start_async_resolve(const BlockingResolve& resol
     {
         std::lock_guard<std::mutex> lock(shared.mutex);
         shared.queue.push_back(std::move(job));
-        if (shared.threads < kMaxLookupThreads) {
+        // Each idle thread takes one queued lookup; only lookups beyond
+        // those need a new thread.
+        if (shared.queue.size() <= std::size_t(shared.idle)) {
+            shared.work.notify_one();
+        } else if (shared.threads < kMaxLookupThreads) {
             ++shared.threads;
             start_thread = true;
         }

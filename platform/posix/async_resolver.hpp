@@ -1,6 +1,7 @@
 // Name lookups that do not block their caller: each runs the plain
 // blocking resolver (getaddrinfo, with everything nsswitch adds) on a small
 // pool of lookup threads and signals an eventfd when its answers are in.
+// Threads wait a little for the next lookup before they end (kIdleThreadLinger).
 // Why threads and not c-ares or getaddrinfo_a: docs/design.md, "Name lookup".
 #pragma once
 
