@@ -143,19 +143,78 @@ describe("netsim #netsim resolver", function()
     assert.is_true(math.abs(results.silent_took - 0.5) < 1e-9, "took " .. results.silent_took)
   end)
 
-  it("the socket module looks up at once: faults apply, latency does not (a documented limit)", function()
-    local world, a = world_with { latency = 1 }
+  it("socket: getaddrinfo and connect by name take the latency in a host's thread", function()
+    local world, a, b = world_with { latency = 0.25 }
+    local srv = assert(b:socket().tcp())
+    assert(srv:bind("10.0.0.2", 7000))
+    assert(srv:listen(8))
+    local results = {}
+    a:spawn(function(socket)
+      local start = world:now()
+      local answers = socket.getaddrinfo("db.test", "80", socket.AF_INET)
+      results.getaddrinfo = { answers and answers[1].addr, answers and answers[1].port, world:now() - start }
+      local c = socket.tcp()
+      assert(c:settimeout(5))
+      start = world:now()
+      results.connect = { c:connect("db.test", 7000) }
+      results.connect_took = world:now() - start
+      c:close()
+      local u = socket.udp()
+      start = world:now()
+      results.sendto = { u:sendto("x", "db.test", 9) }
+      results.sendto_took = world:now() - start
+      u:close()
+    end)
+    world:run()
+    assert.are.same({ "10.0.0.2", 80, 0.25 }, results.getaddrinfo)
+    assert.are.same({ true }, results.connect)
+    assert.is_true(results.connect_took > 0.25 and results.connect_took < 0.3, "took " .. results.connect_took)
+    assert.are.same({ true }, results.sendto)
+    assert.are.equal(0.25, results.sendto_took)
+  end)
+
+  it("socket: connect to a slow name with settimeout(0.5) returns timeout at 0.5 s", function()
+    local world, a = world_with { latency = 3 }
+    local result, took
+    a:spawn(function(socket)
+      local c = socket.tcp()
+      assert(c:settimeout(0.5))
+      local start = world:now()
+      result = { c:connect("db.test", 7000) }
+      took = world:now() - start
+    end)
+    world:run()
+    assert.are.same({ nil, "Operation timed out" }, { result[1], result[2] })
+    assert.are.equal(0.5, took)
+    assert.are.equal(0, a:open_descriptors())
+  end)
+
+  it("socket: getaddrinfo's timeout bounds a silent name; faults fail as glibc fails", function()
+    local world, a = world_with { latency = 0.01 }
+    assert(world:name("gone.test", "silent"))
     assert(world:name("flaky.test", "servfail"))
     local results = {}
     a:spawn(function(socket)
       local start = world:now()
-      results.ok = { socket.getaddrinfo("db.test") ~= nil, world:now() - start }
-      local c = socket.tcp()
-      results.fault = { c:connect("flaky.test", 80) }
+      results.silent = { socket.getaddrinfo("gone.test", nil, nil, nil, nil, nil, 0.3) }
+      results.silent_took = world:now() - start
+      results.servfail = { socket.getaddrinfo("flaky.test") }
+      results.missing = { socket.getaddrinfo("nobody.test") }
     end)
     world:run()
-    assert.are.same({ true, 0 }, results.ok)
-    assert.are.same({ nil, "Temporary failure in name resolution" }, results.fault)
+    assert.are.same({ nil, "Operation timed out" }, results.silent)
+    assert.is_true(math.abs(results.silent_took - 0.3) < 1e-9, "took " .. results.silent_took)
+    assert.are.same({ nil, "Temporary failure in name resolution" }, results.servfail)
+    assert.are.same({ nil, "Name or service not known" }, results.missing)
+  end)
+
+  it("socket: outside a host's threads a lookup answers at once (nothing can wait there)", function()
+    local world, _, b = world_with { latency = 1 }
+    local socket = b:socket()
+    local answers = socket.getaddrinfo("db.test", "80", socket.AF_INET)
+    assert.are.equal("10.0.0.2", answers[1].addr)
+    assert.are.equal(0, world:now())
+    assert.is_true(socket.tcp():bind("db.test", 0))
   end)
 
   it("a host that crashes while a lookup is in flight comes back with no descriptor of it", function()

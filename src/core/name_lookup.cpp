@@ -158,9 +158,7 @@ bool parse_unix_target(std::string_view text, std::string* path) {
     return true;
 }
 
-ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
-                              bool* timed_out) {
-    out->clear();
+LookupQuery address_query(const LookupRequest& request) {
     LookupQuery query;
     bool any = request.host == "*" || (request.host.empty() && request.passive);
     query.host_kind = any ? LookupHost::Any : request.host.empty() ? LookupHost::Default : LookupHost::Named;
@@ -169,8 +167,12 @@ ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadl
     query.family = request.family;
     query.type = request.type;
     query.flags = request.passive ? kResolvePassive : 0;
-    std::vector<ResolvedAddress> found;
-    ResolveError error = lookup_until(os, query, deadline, &found, timed_out);
+    return query;
+}
+
+ResolveError collect_addresses(const LookupRequest& request, ResolveError error,
+                               const std::vector<ResolvedAddress>& found, std::vector<Address>* out) {
+    out->clear();
     if (error != ResolveError::None) return error;
     for (const ResolvedAddress& entry : found) {
         if (!family_accepts(request.family, entry.address.family)) continue;
@@ -180,6 +182,13 @@ ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadl
         if (!seen) out->push_back(entry.address);
     }
     return out->empty() ? ResolveError::NotFound : ResolveError::None;
+}
+
+ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,
+                              bool* timed_out) {
+    std::vector<ResolvedAddress> found;
+    ResolveError error = lookup_until(os, address_query(request), deadline, &found, timed_out);
+    return collect_addresses(request, error, found, out);
 }
 
 }  // namespace lsock

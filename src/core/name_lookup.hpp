@@ -92,6 +92,14 @@ struct LookupRequest {
 // "unix:/path" names a unix socket; fills *path and returns true.
 bool parse_unix_target(std::string_view text, std::string* path);
 
+// The query a `socket` call's request asks (its host and service point
+// into the request's strings).
+LookupQuery address_query(const LookupRequest& request);
+// The candidate addresses of `request.family` among a finished lookup's
+// answers, each once (NotFound when none is left), or `error` as it is.
+ResolveError collect_addresses(const LookupRequest& request, ResolveError error,
+                               const std::vector<ResolvedAddress>& found, std::vector<Address>* out);
+
 // `lookup_until` for a `socket` call: the candidate addresses of
 // `request.family` (any family for Unspec), each once.
 ResolveError lookup_addresses(Os& os, const LookupRequest& request, double deadline, std::vector<Address>* out,

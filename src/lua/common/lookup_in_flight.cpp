@@ -26,6 +26,10 @@ LookupInFlight* start_lookup(lua_State* L, Os& os, const LookupQuery& query) {
 
 LookupInFlight* lookup_in_flight_at(lua_State* L, int index) { return owned_at<LookupInFlight>(L, index); }
 
+LookupInFlight* test_lookup_in_flight(lua_State* L, int index) {
+    return test_type(L, index, kLookupType) ? owned_at<LookupInFlight>(L, index) : nullptr;
+}
+
 ResolveError take_lookup(LookupInFlight* flight, std::vector<ResolvedAddress>* out) {
     if (!flight->pending) {
         *out = std::move(flight->answers);

@@ -18,6 +18,8 @@ struct LookupInFlight {
     // A lookup answered at once: its result.
     ResolveError error = ResolveError::None;
     std::vector<ResolvedAddress> answers;
+    // Given up at the caller's deadline (the pending lookup is dropped).
+    bool timed_out = false;
 
     bool in_flight() const { return pending != nullptr; }
 };
@@ -29,6 +31,8 @@ struct LookupInFlight {
 LookupInFlight* start_lookup(lua_State* L, Os& os, const LookupQuery& query);
 
 LookupInFlight* lookup_in_flight_at(lua_State* L, int index);
+// The LookupInFlight at `index`, or null for any other value.
+LookupInFlight* test_lookup_in_flight(lua_State* L, int index);
 
 // Once the lookup is ready (or was answered at once): its answers, finished
 // for the query, moved to *out.

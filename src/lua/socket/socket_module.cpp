@@ -7,6 +7,7 @@
 #include "core/name_lookup.hpp"
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/lookup_in_flight.hpp"
 #include "lua/common/names.hpp"
 #include "lua/common/owned.hpp"
 #include "lua/common/text.hpp"
@@ -33,8 +34,20 @@ int socket_new(lua_State* L) {
     return 1;
 }
 
+// The answers of a lookup as socket.getaddrinfo gives them (a table of
+// {family, socktype, protocol, addr, port[, canonname]}).
+int push_answers_table(lua_State* L, const Answers& found);
+
 int socket_getaddrinfo(lua_State* L) {
     Os& os = os_of_upvalue(L);
+    // Started over after a lookup in virtual time (a simulated host).
+    if (LookupInFlight* flight = test_lookup_in_flight(L, 1)) {
+        if (flight->timed_out) return push_socket_error(L, os, kErrorTimeout);
+        Answers* found = push_owned<Answers>(L, kAnswersType);
+        ResolveError error = take_lookup(flight, found);
+        if (error != ResolveError::None) return push_socket_resolve_error(L, os, error);
+        return push_answers_table(L, *found);
+    }
     std::size_t host_size = 0, service_size = 0;
     const char* host = luaL_optlstring(L, 1, nullptr, &host_size);
     const char* service = lua_isnoneornil(L, 2) ? nullptr : luaL_checklstring(L, 2, &service_size);
@@ -64,11 +77,22 @@ int socket_getaddrinfo(lua_State* L) {
     query.protocol = int(protocol);
     query.flags = int(flags);
     lua_settop(L, 7);
+    if (can_wait_for_lookup(L, os)) {
+        LookupInFlight* flight = start_lookup(L, os, query);
+        if (flight->in_flight()) return wait_for_lookup_then_restart(L, os, 1, deadline);
+        lua_replace(L, 1);  // answered at once: take it as a finished lookup
+        return socket_getaddrinfo(L);
+    }
     Answers* found = push_owned<Answers>(L, kAnswersType);
     bool timed_out = false;
     ResolveError error = lookup_until(os, query, deadline, found, &timed_out);
     if (timed_out) return push_socket_error(L, os, kErrorTimeout);
     if (error != ResolveError::None) return push_socket_resolve_error(L, os, error);
+    return push_answers_table(L, *found);
+}
+
+int push_answers_table(lua_State* L, const Answers& answers) {
+    const Answers* found = &answers;
     lua_createtable(L, int(found->size()), 0);
     int index = 0;
     for (const ResolvedAddress& entry : *found) {

@@ -7,7 +7,9 @@
 
 #include "core/name_lookup.hpp"
 #include "lua/common/errors.hpp"
+#include "lua/common/blocking_call.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/lookup_in_flight.hpp"
 #include "lua/common/owned.hpp"
 #include "lua/common/text.hpp"
 
@@ -145,7 +147,99 @@ TcpObject* adopt_into_slot(lua_State* L, int slot_index, int listener_index, Fam
     return object;
 }
 
+namespace {
+
+bool needs_resolver(const LookupRequest& request) {
+    std::vector<ResolvedAddress> answers;
+    ResolveError error;
+    ResolverQuestion question;
+    return !answer_or_ask(address_query(request), &answers, &error, &question);
+}
+
+// Pushes the candidate addresses of a finished (or abandoned) lookup, as
+// push_lookup does, or pushes nil, err and returns 2.
+int push_finished_lookup(lua_State* L, Os& os, LookupInFlight* flight, Family family) {
+    if (flight->timed_out) return push_socket_error(L, os, kErrorTimeout);
+    AddressList* list = push_owned<AddressList>(L, kAddressListType);
+    ResolveError error;
+    {
+        std::vector<ResolvedAddress> found;
+        error = take_lookup(flight, &found);
+        LookupRequest request;
+        request.family = family == Family::Unix ? Family::Unspec : family;
+        error = collect_addresses(request, error, found, list);
+    }
+    if (error != ResolveError::None) {
+        lua_pop(L, 1);
+        return push_socket_resolve_error(L, os, error);
+    }
+    if (family == Family::Unix) {
+        lua_pop(L, 1);
+        return push_socket_error(L, os, EAFNOSUPPORT);
+    }
+    return 0;
+}
+
+// A lookup on a simulated host that takes virtual time (the world's
+// resolver has a latency or a fault). The call cannot block its OS thread
+// there, so it waits for the lookup's descriptor through the runner (the
+// thread yields to the world), and then starts over: the same method is
+// called again, in the same frame, with the finished lookup in place of
+// the host name, where push_lookup takes its answers.
+//
+// Stack: [1] the lookup [2] deadline [3] the method [4] the host's
+// argument index [5...] the method's stack as it was.
+int attempt_lookup_then_restart(lua_State* L, Wait* wait) {
+    int base = lua_gettop(L);
+    Os& os = *static_cast<Os*>(lua_touserdata(L, base - 1));
+    LookupInFlight* flight = lookup_in_flight_at(L, 1);
+    double deadline = deadline_at(L, 2);
+    if (!flight->pending->ready()) {
+        if (deadline == kNoDeadline || os.now() < deadline) {
+            wait->on(flight->pending->ready_fd(), kReadable, deadline);
+            return kWouldBlock;
+        }
+        flight->pending.reset();  // abandoned: its answer is dropped
+        flight->timed_out = true;
+    }
+    lua_CFunction method = lua_tocfunction(L, 3);
+    int host_slot = 4 + int(lua_tointeger(L, 4));
+    lua_pushvalue(L, 1);
+    lua_replace(L, host_slot);
+    lua_settop(L, base - 2);  // the runner's context and call go
+    for (int slot = 0; slot < 4; ++slot) lua_remove(L, 1);
+    return method(L);
+}
+const BlockingCall kLookupThenRestart{attempt_lookup_then_restart, park_on_os, "name lookup"};
+
+}  // namespace
+
+int wait_for_lookup_then_restart(lua_State* L, Os& os, int index, double deadline) {
+    LookupInFlight* flight = lookup_in_flight_at(L, -1);
+    lua_insert(L, 1);
+    push_deadline(L, deadline);
+    lua_insert(L, 2);
+    lua_Debug here;
+    if (!lua_getstack(L, 0, &here) || !lua_getinfo(L, "f", &here) || !lua_tocfunction(L, -1))
+        return luaL_error(L, "name lookup: not called from a C method");
+    lua_insert(L, 3);
+    lua_pushinteger(L, index);
+    lua_insert(L, 4);
+    Wait wait;
+    wait.on(flight->pending->ready_fd(), kReadable, deadline);
+    push_os_context(L, os);
+    return wait_then_run(L, kLookupThenRestart, wait);
+}
+
+bool can_wait_for_lookup(lua_State* L, Os& os) {
+    if (os.wait_style() != WaitStyle::Suspend) return false;
+    bool main = lua_pushthread(L);
+    lua_pop(L, 1);
+    return !main;
+}
+
 int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive, double deadline) {
+    if (LookupInFlight* flight = test_lookup_in_flight(L, index)) return push_finished_lookup(L, os, flight, family);
     std::size_t host_size = 0;
     const char* host = luaL_checklstring(L, index, &host_size);
     bool is_unix = std::strncmp(host, "unix:", 5) == 0;
@@ -197,6 +291,18 @@ int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type,
     // does: a lookup that always timed out at once could never be retried
     // to completion.
     if (deadline != kNoDeadline && deadline <= os.now()) deadline = kNoDeadline;
+    // Numeric hosts (the usual case in a simulation) need no resolver and
+    // go the plain way below, as do all lookups on a real kernel and those
+    // made outside a thread of a simulated host (nothing to yield there:
+    // they answer at once).
+    if (can_wait_for_lookup(L, os) && needs_resolver(request)) {
+        lua_pop(L, 1);
+        LookupInFlight* flight = start_lookup(L, os, address_query(request));
+        if (flight->in_flight()) return wait_for_lookup_then_restart(L, os, index, deadline);
+        int failed = push_finished_lookup(L, os, flight, family);
+        lua_remove(L, failed ? -1 - failed : -2);
+        return failed;
+    }
     bool timed_out = false;
     ResolveError error = lookup_addresses(os, request, deadline, list, &timed_out);
     if (error != ResolveError::None) {

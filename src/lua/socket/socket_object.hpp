@@ -63,6 +63,17 @@ extern const luaL_Reg kSharedMethods[];  // shared_methods.cpp
 // or on a lookup failure pushes nil, err and returns 2 (ERROR_TIMEOUT when
 // `deadline`, the call's, passed first). Raises on wrong argument types.
 int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive, double deadline);
+
+// Whether a lookup here can wait in virtual time: on a simulated host,
+// inside one of its threads. A real kernel's lookups block in lookup_until.
+bool can_wait_for_lookup(lua_State* L, Os& os);
+// For a lookup still in flight (a LookupInFlight on top of the stack) made
+// for the argument at `index` of the C method running now: waits for it
+// (the thread yields to the world) until `deadline`, then calls the method
+// again in the same frame with the finished lookup in place of that
+// argument (the method takes its answers or its timeout from it). Returns
+// only by yielding or raising.
+int wait_for_lookup_then_restart(lua_State* L, Os& os, int index, double deadline);
 const std::vector<Address>& address_list(lua_State* L, int index);
 
 // A Lua-owned Address to fill, for a call that pushes it afterwards.
