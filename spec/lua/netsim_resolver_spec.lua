@@ -62,6 +62,35 @@ describe("netsim #netsim resolver", function()
     assert.is_truthy(world:trace():find("lookup a db.test: 1 answers", 1, true))
   end)
 
+  it("100 concurrent lookups in sock threads let a 10 ms ticker keep its cadence", function()
+    local world, a = world_with { latency = 0.2 }
+    local answered, longest, took = 0, 0, nil
+    in_sock_thread(world, a, function(sock)
+      local done, pending = false, 100
+      sock.newthread(function()
+        local last = sock.clock()
+        while not done do
+          sock.sleep(0.01)
+          longest = math.max(longest, sock.clock() - last)
+          last = sock.clock()
+        end
+      end)
+      local start = sock.clock()
+      for _ = 1, 100 do
+        sock.newthread(function()
+          if sock.addr("db.test", 80, "tcp", nil, nil, nil, sock.clock() + 5) then answered = answered + 1 end
+          pending = pending - 1
+        end)
+      end
+      while pending > 0 do sock.sleep(0.01) end
+      took = sock.clock() - start
+      done = true
+    end)
+    assert.are.equal(100, answered)
+    assert.is_true(math.abs(longest - 0.01) < 1e-9, "longest gap " .. longest)
+    assert.is_true(took >= 0.2 and took < 0.22, "took " .. took)
+  end)
+
   it("jitter is drawn from the seed: the same seed gives the same times, another seed others", function()
     local function times(seed)
       local world, a = world_with({ latency = 0.01, jitter = 0.05 }, seed)
