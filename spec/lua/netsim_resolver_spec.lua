@@ -121,6 +121,14 @@ describe("netsim #netsim resolver", function()
     assert.is_true(math.abs(took - 0.02) < 1e-9, "took " .. took)
   end)
 
+  it("a name nobody has gives not_found after the latency", function()
+    local world, a = world_with { latency = 0.03 }
+    local ai, err, took
+    in_sock_thread(world, a, function(sock) ai, err, took = timed_addr(sock, "nobody.test", 5) end)
+    assert.are.same({ nil, "not_found" }, { ai, err })
+    assert.is_true(math.abs(took - 0.03) < 1e-9, "took " .. took)
+  end)
+
   it("a silent name times out at the caller's expires, and the world does not wait for the answer", function()
     local world, a = world_with { timeout = 10 }
     assert(world:name("gone.test", "silent"))
