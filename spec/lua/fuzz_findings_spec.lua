@@ -82,6 +82,21 @@ end)
 
 describe("fuzz findings: objects reached after their __gc", function()
 
+  it("an ai, sa or ip whose __gc ran twice is freed once and answers as freed", support.test(function(sock)
+    local ai = assert(sock.addr("127.0.0.1", 80, "tcp"))
+    local sa, ip = ai.addr, ai.addr:addr()
+    for _, object in ipairs({ ai, sa, ip }) do
+      local gc = getmetatable(object).__gc
+      gc(object)
+      gc(object)  -- api fuzz seed 1: the second freed the ai's list again
+    end
+    local ok, err = pcall(ai.tostring, ai)
+    assert.is_false(ok)
+    assert.matches("the ai was freed", err)
+    collectgarbage()
+    collectgarbage()
+  end))
+
   it("a socket whose __gc ran answers closed, and a second __gc is harmless", net.test(function(socket)
     for _, kind in ipairs({ "tcp", "udp" }) do
       local s = assert(socket[kind]("inet"))

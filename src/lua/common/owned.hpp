@@ -16,7 +16,11 @@ namespace lsock::lua {
 // The __gc of a userdata that holds a T.
 template <typename T>
 int destroy_owned(lua_State* L) {
-    static_cast<T*>(lua_touserdata(L, 1))->~T();
+    // An empty T stays behind: a second __gc (a script can call it) or a
+    // resurrected value finds a live, empty object, not a destroyed one.
+    T* object = static_cast<T*>(lua_touserdata(L, 1));
+    object->~T();
+    new (object) T();
     return 0;
 }
 

@@ -18,9 +18,14 @@ struct IpObject {
     Address address;
 };
 
+// __gc. A script can call it again (getmetatable(ai).__gc(ai)), and a
+// finalizer can resurrect the value: what stays is a fresh, empty object
+// (an ai that answers "the ai was freed"), never a destroyed one.
 template <typename T>
 int destroy(lua_State* L) {
-    static_cast<T*>(lua_touserdata(L, 1))->~T();
+    T* object = static_cast<T*>(lua_touserdata(L, 1));
+    object->~T();
+    new (object) T();
     return 0;
 }
 
