@@ -19,3 +19,6 @@ LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luar
 # The other Lua versions the tests build for and run the specs under
 # (docs/build.md); Debian's busted runs under each of them.
 LSOCK_OTHER_LUA_PACKAGES=(lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev)
+# The libFuzzer targets (tools/fuzz/libfuzzer): clang and its runtimes,
+# libFuzzer among them.
+LSOCK_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

@@ -4,14 +4,18 @@
 # order; the Catch2 tests (ctest) and the busted specs on each kernel, in
 # Lua 5.2 and again in 5.3 and 5.4 (their bindings from the same build), in
 # a plain -Werror build; the install checks (spec/install: cmake --install
-# beside LuaSocket, LuaSec and copas; luarocks make); then the tests again
-# under AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer.
+# beside LuaSocket, LuaSec and copas; luarocks make); the 2-minute soak
+# (tools/soak) with the libFuzzer smoke runs (tools/fuzz/libfuzzer) beside
+# it; then the tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (the busted specs once more under the
+# aggressive GC, and the random API driver), and ThreadSanitizer.
 # Ends with one line "N passed, M failed" over everything it ran; exits
 # non-zero on a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-lsock_install "${LSOCK_BUILD_PACKAGES[@]}" "${LSOCK_TEST_PACKAGES[@]}" "${LSOCK_OTHER_LUA_PACKAGES[@]}" || exit 1
+lsock_install "${LSOCK_BUILD_PACKAGES[@]}" "${LSOCK_TEST_PACKAGES[@]}" "${LSOCK_OTHER_LUA_PACKAGES[@]}" \
+  "${LSOCK_FUZZ_PACKAGES[@]}" || exit 1
 
 jobs=$(nproc)
 passed=0
@@ -68,8 +72,12 @@ busted_start() { # busted_start BUILD_DIR KERNEL LUA OUT [env...]
   # simulated network themselves and run once, with the sim kernel.
   local exclude=netsim
   [ "$kernel" = sim ] && exclude=loopback
+  # LSOCK_BUSTED_HELPER (among the env given): a busted --helper to load
+  # first (the aggressive-GC run's).
+  local helper=()
+  for e in "$@"; do [[ $e == LSOCK_BUSTED_HELPER=* ]] && helper=(--helper="${e#LSOCK_BUSTED_HELPER=}"); done
   env "$@" LSOCK_KERNEL="$kernel" LUA_PATH="$PWD/$dir/?.lua;./?.lua;./?/init.lua;;" LUA_CPATH="$cpath;;" \
-    timeout 900 "$lua" /usr/bin/busted -o utfTerminal --exclude-tags="$exclude" spec/lua >"$out" 2>&1
+    timeout 900 "$lua" /usr/bin/busted -o utfTerminal --exclude-tags="$exclude" "${helper[@]}" spec/lua >"$out" 2>&1
 }
 
 busted_count() { # busted_count OUT LABEL: the output's tail and its summary, counted
@@ -113,11 +121,31 @@ run_api_docs() { # run_api_docs BUILD_DIR: every binding function annotated (doc
 run_checks() { # run_checks LABEL COMMAND...: a script that ends "N passed, M failed"
   local label=$1; shift
   echo "== $label"
-  timeout 1200 "$@" 2>&1 | tee "$log/checks" | grep -vE "^ok - " | grep -vE "^[0-9]+ passed, [0-9]+ failed$" | tail -60
+  timeout 1200 "$@" >"$log/checks" 2>&1
+  checks_tally "$log/checks" "$label"
+}
+
+checks_count() { # checks_count OUT LABEL: the output of such a script run earlier, counted
+  echo "== $2"
+  checks_tally "$@"
+}
+
+checks_tally() { # checks_tally OUT LABEL
+  local out=$1 label=$2
+  grep -vE "^ok - " "$out" | grep -vE "^[0-9]+ passed, [0-9]+ failed$" | tail -60
   local line
-  line=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$log/checks" | tail -1)
+  line=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
   if [ -z "$line" ]; then count 0 1 "$label (no summary)"; return; fi
   count "${line%% passed*}" "$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")" "$label"
+}
+
+# The libFuzzer targets, briefly, from their seed corpus (clang; ASan+UBSan):
+# the readuntil search, address text, the simulated TCP, 10 s each, in the
+# background (libfuzzer_pid); tools/fuzz/README.md has the long run.
+libfuzzer_pid=
+libfuzzer_start() {
+  timeout 1200 bash tools/fuzz/libfuzzer.sh --seconds 10 >"$log/libfuzzer" 2>&1 &
+  libfuzzer_pid=$!
 }
 
 kernels() { # the kernels the specs run on
@@ -163,6 +191,13 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
     fi
   done
   run_checks "install beside LuaSocket, LuaSec, copas" bash spec/install/cmake_install.sh build
+  # The soak's short form: 2,000 connections for 2 minutes, every byte
+  # checked, descriptors and RSS flat after the first minute
+  # (tools/soak/README.md has the 30-minute command). The libFuzzer smoke
+  # runs go on beside it, on the second core: the soak waits on loopback
+  # most of the time and checks bytes and growth, not speed.
+  libfuzzer_start
+  run_checks "soak, 2 minutes, 2000 connections" bash tools/soak/soak.sh build --minutes 2 --interval 30 --warmup 60
 fi
 run_checks "luarocks make" bash spec/install/luarocks_make.sh
 
@@ -178,12 +213,26 @@ if build build-asan -DLSOCK_SANITIZE=ON; then
   done
   run_dns_specs build-asan "ASan+UBSan" LD_PRELOAD="$asan_preload" \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # The busted specs once more with the collector running all the time
+  # (spec/support/gc_stress.lua): a userdata used after C stopped holding
+  # it, or a finalizer at an unplanned moment, shows as a sanitizer report.
+  for k in $(kernels); do
+    run_busted build-asan "$k" "$k, ASan+UBSan, aggressive GC" LD_PRELOAD="$asan_preload" \
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      LSOCK_BUSTED_HELPER=spec/support/gc_stress.lua LSOCK_GC_STRESS=pause=0,stepmul=200,every=100
+  done
   # The random API driver's short form (tools/fuzz/README.md has the long one).
   for seed in 1 2; do
     run_checks "api fuzz, seed $seed, 50000 calls per module, ASan+UBSan" \
       bash tools/fuzz/api_fuzz.sh build-asan --calls 50000 --seed "$seed" --asan --limit 900
   done
 fi
+
+# The libFuzzer targets, counted here; started beside the soak above (or
+# now, when the plain build failed).
+[ -z "$libfuzzer_pid" ] && libfuzzer_start
+wait "$libfuzzer_pid"
+checks_count "$log/libfuzzer" "libfuzzer, 3 targets, 10 s each"
 
 # ThreadSanitizer: the test of several Lua states in OS threads sharing one
 # epoll (the only code with threads). A report fails the test (exit 66).

@@ -34,7 +34,9 @@ char* ReceiveBuffer::prepare(std::size_t min_free) {
 
 void ReceiveBuffer::consume(std::size_t count) {
     begin_ += count < size() ? count : size();
-    if (begin_ == end_) begin_ = end_ = 0;
+    if (begin_ != end_) return;
+    begin_ = end_ = 0;
+    shrink_if_idle(kIdleCapacity);
 }
 
 void ReceiveBuffer::shrink_if_idle(std::size_t keep) {

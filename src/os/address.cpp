@@ -201,12 +201,17 @@ std::optional<Address> Address::parse_ip(std::string_view text, std::uint16_t po
     std::uint32_t scope = 0;
     std::size_t percent = text.find('%');
     if (percent != std::string_view::npos) {
+        // Any scope id ip_text prints must read back: every 32-bit value,
+        // so up to ten digits, checked for overflow.
         std::string_view zone = text.substr(percent + 1);
-        if (zone.empty() || zone.size() > 9) return std::nullopt;
+        if (zone.empty() || zone.size() > 10) return std::nullopt;
+        std::uint64_t value = 0;
         for (char c : zone) {
             if (c < '0' || c > '9') return std::nullopt;  // numeric zones only: names need the OS
-            scope = scope * 10 + std::uint32_t(c - '0');
+            value = value * 10 + std::uint64_t(c - '0');
         }
+        if (value > UINT32_MAX) return std::nullopt;
+        scope = std::uint32_t(value);
         text = text.substr(0, percent);
     }
     std::array<std::uint8_t, 16> v6;
