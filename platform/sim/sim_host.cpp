@@ -21,7 +21,25 @@ std::unique_ptr<HostTables> fresh_tables() {
     tables->descriptors.resize(kFirstDescriptor);
     return tables;
 }
+// A multiply-xorshift mix of one word into the hash.
+std::size_t mix(std::size_t hash, std::uint64_t word) {
+    hash = (hash ^ word) * 0x9e3779b97f4a7c15ull;
+    return hash ^ (hash >> 29);
+}
+
+std::size_t mix_endpoint(std::size_t hash, const WireEndpoint& endpoint) {
+    std::uint64_t high = 0, low = 0;
+    std::memcpy(&high, endpoint.ip.data(), 8);
+    std::memcpy(&low, endpoint.ip.data() + 8, 8);
+    hash = mix(hash, high);
+    hash = mix(hash, low);
+    return mix(hash, std::uint64_t(endpoint.port) | std::uint64_t(endpoint.family) << 16);
+}
 }  // namespace
+
+std::size_t ConnectionKeyHash::operator()(const ConnectionKey& key) const {
+    return mix_endpoint(mix_endpoint(0, key.local), key.remote);
+}
 
 SimHost::SimHost(World& world, HostId id, std::string name, std::vector<Address> addresses)
     : world_(world), id_(id), name_(std::move(name)), addresses_(std::move(addresses)), tables_(fresh_tables()) {}

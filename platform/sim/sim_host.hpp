@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lsock/os.hpp"
@@ -43,6 +44,9 @@ struct WireEndpoint {
         if (ip != other.ip) return ip < other.ip;
         return port < other.port;
     }
+    bool operator==(const WireEndpoint& other) const {
+        return family == other.family && port == other.port && ip == other.ip;
+    }
 };
 
 // A TCP connection's identity on this host: (local, remote), wire form.
@@ -54,6 +58,15 @@ struct ConnectionKey {
         if (other.local < local) return false;
         return remote < other.remote;
     }
+    bool operator==(const ConnectionKey& other) const { return local == other.local && remote == other.remote; }
+};
+
+// The connection table is looked up for every segment, and its order is
+// never seen (only lookups, and the sweep of ended TIME_WAITs), so it is a
+// hash table: an ordered map's compares of two 16-byte addresses were a
+// tenth of a busy world's time.
+struct ConnectionKeyHash {
+    std::size_t operator()(const ConnectionKey& key) const;
 };
 
 // Everything a crash wipes out, in one place so a restart is a fresh value.
@@ -68,7 +81,7 @@ struct HostTables {
     std::map<std::uint16_t, std::vector<std::weak_ptr<TcpSocket>>> tcp_listeners;
     PortTable udp_ports;
     // Connections that get segments: from SYN sent until closed (TIME_WAIT included).
-    std::map<ConnectionKey, std::shared_ptr<TcpSocket>> tcp_connections;
+    std::unordered_map<ConnectionKey, std::shared_ptr<TcpSocket>, ConnectionKeyHash> tcp_connections;
     int registrations_since_sweep = 0;  // TIME_WAIT ends lazily; a sweep now and then bounds the table
     // Bound unix paths ("files"); a path stays taken after its socket closes,
     // until unlink, as a socket file does.
