@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 . tools/deps.sh
-lsock_install "${LSOCK_BUILD_PACKAGES[@]}" python3 util-linux gnuplot-nox \
+lsock_install "${LSOCK_BUILD_PACKAGES[@]}" python3 util-linux gnuplot-nox liburing-dev \
   lua-socket lua-copas lua-cqueues lua-luv
 
 out=$repo/build-bench

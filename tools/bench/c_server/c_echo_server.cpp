@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "line_counter.hpp"
+#include "server_basics.hpp"
 
 namespace {
 
@@ -29,26 +30,6 @@ struct Client {
     std::string unsent;            // echo bytes a full send buffer refused
     cbench::LineCounter counter;
 };
-
-double now_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-int listen_on_loopback(int& port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(fd, SOMAXCONN) < 0) return -1;
-    socklen_t len = sizeof sa;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-    return fd;
-}
 
 class Server {
 public:
@@ -59,7 +40,7 @@ public:
     void run_until(double deadline) {
         epoll_event events[512];
         while (true) {
-            double left = deadline - now_seconds();
+            double left = deadline - cbench::now_seconds();
             if (left <= 0) return;
             int n = epoll_wait(epfd_, events, 512, left > 1 ? 1000 : static_cast<int>(left * 1000) + 1);
             for (int i = 0; i < n; ++i) {
@@ -145,11 +126,11 @@ int main(int argc, char** argv) {
     rlimit lim{};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0) { lim.rlim_cur = lim.rlim_max; setrlimit(RLIMIT_NOFILE, &lim); }
     int port = 0;
-    int listener = listen_on_loopback(port);
+    int listener = cbench::listen_on_loopback(SOCK_NONBLOCK | SOCK_CLOEXEC, port);
     if (listener < 0) { std::perror("listen"); return 1; }
     std::printf("listening on %d\n", port);
     std::fflush(stdout);
     Server server(listener, std::strcmp(argv[1], "lines") == 0);
-    server.run_until(now_seconds() + std::atof(argv[2]));
+    server.run_until(cbench::now_seconds() + std::atof(argv[2]));
     return 0;
 }

@@ -6,8 +6,8 @@ import subprocess
 
 import servers
 
-# Grey for the limit, blues and greens for ours, warm colours for the peers.
-COLOURS = {"c": "#808080", "ours_sock": "#1f5fbf", "ours_select": "#3fa34d",
+# Greys for the limits, blues and greens for ours, warm colours for the peers.
+COLOURS = {"c": "#808080", "c_uring": "#b0b0b0", "ours_sock": "#1f5fbf", "ours_select": "#3fa34d",
            "copas": "#e08a1e", "cqueues": "#c0392b", "luv": "#8e44ad"}
 
 # (figure, axis label, log scale, tick format)

@@ -17,7 +17,10 @@ divided by the reference: for requests/s and MiB/s higher is better, for
 latency, CPU and memory lower is better. "—" means the server is not written
 for that row (the blocking servers serve one connection at a time; only
 LuaSocket, cqueues and ours have a line reader). Server CPU is utime + stime
-of the server process over the measured window, from /proc/PID/stat."""
+of the server process over the measured window, from /proc/PID/stat. The
+**C++ io_uring server** is a second limit, for a completion backend: one
+multishot accept, a multishot receive per connection into provided buffers,
+sends batched into one system call per loop turn."""
 
 METHOD_NOTES = """\
 - One server process per row and server; server and load generator pinned

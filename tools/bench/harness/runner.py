@@ -26,7 +26,7 @@ def availability(tools_dir, ours_dir):
     why = {}
     for server in servers.CATALOG:
         if server.family == "limit":
-            ok = os.access(os.path.join(tools_dir, "lsock_c_echo"), os.X_OK)
+            ok = os.access(os.path.join(tools_dir, server.binary), os.X_OK)
             why[server.key] = None if ok else "n/a (not built)"
             continue
         if server.family == "ours" and not ours_dir:

@@ -21,16 +21,20 @@ class Server:
     key: str
     label: str
     family: str        # "limit", "ours" or "peer"
-    script: str        # a Lua file in servers/, or "" for the C++ server
+    script: str        # a Lua file in servers/, or "" for a C++ server
     rows: tuple        # row kinds this server is written for
     needs: str         # a Lua module that must load, checked before the run
+    binary: str = ""   # a C++ server's executable in the tools build
 
     def takes(self, kind):
         return kind in self.rows
 
 
 CATALOG = [
-    Server("c", "C++ epoll (limit)", "limit", "", EVERY_ECHO_ROW + ("lines",), ""),
+    Server("c", "C++ epoll (limit)", "limit", "", EVERY_ECHO_ROW + ("lines",), "", "lsock_c_echo"),
+    # The limit a completion backend is measured against; "vs C" ratios stay
+    # against the epoll one. Built only where liburing is (tools/bench/CMakeLists.txt).
+    Server("c_uring", "C++ io_uring (limit)", "limit", "", EVERY_ECHO_ROW + ("lines",), "", "lsock_c_uring_echo"),
     Server("ours_sock", "ours: sock", "ours", "ours_sock.lua", EVERY_ECHO_ROW, "sock"),
     Server("ours_socket", "ours: socket, blocking", "ours", "ours_socket_blocking.lua", ONE_CONNECTION, "socket"),
     Server("ours_select", "ours: socket.select", "ours", "ours_socket_select.lua", EVERY_ECHO_ROW, "socket"),
@@ -53,5 +57,5 @@ def lua_env(server, ours_dir):
 def command(server, tools_dir, mode, lifetime, frame):
     """argv that starts `server` in `mode` for at most `lifetime` seconds."""
     if server.family == "limit":
-        return [os.path.join(tools_dir, "lsock_c_echo"), mode, str(int(lifetime))]
+        return [os.path.join(tools_dir, server.binary), mode, str(int(lifetime))]
     return ["lua5.2", os.path.join(SCRIPTS, server.script), mode, str(int(lifetime)), str(frame)]
