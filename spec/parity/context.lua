@@ -9,6 +9,7 @@
 --   t.unix_path(name)        a fresh unix socket path, removed at the end
 --   t.fds()                  descriptors open now (after a full collection)
 --   t.sleep(s)               wall seconds on loopback, virtual on sim
+--   t.clock()                monotonic seconds of the same kind
 --   t.pair([family])         a connected TCP pair (client, server), timeouts 5 s
 --   t.closed_port()          a TCP port nothing listens on
 --   t.raised(f)              f's raised error without its "file:line: ", or "no error"
@@ -27,6 +28,7 @@ function M.new(net, socket, rec)
     return net.open_descriptors()
   end
   function t.sleep(s) return net.sleep(s) end
+  function t.clock() return net.clock() end
   function t.pair(family) return helpers.tcp_pair(socket, family) end
   function t.closed_port() return helpers.closed_port(socket) end
   function t.raised(f, ...)

@@ -410,6 +410,26 @@ scenario("close with data still unsent", function(t)
   s:close()
 end)
 
+scenario("close with SO_LINGER 1 and data the peer has not taken", function(t)
+  local c, s = t.pair()
+  c:setopt("so_linger", 1)
+  c:settimeout(0.2)
+  local n, _, sent = c:write(("x"):rep(16 * 1024 * 1024))
+  sent = n or sent
+  local before = t.clock()
+  t.rec("close", c:close())
+  local took = t.clock() - before
+  t.rec("close waited for the linger time", took >= 0.9 and took < 1.9)
+  local total, err = 0, nil
+  while true do
+    local d, e = s:readany(1024 * 1024)
+    if not d then err = e; break end
+    total = total + #d
+  end
+  t.rec("the reader still gets it all, then", total == sent, err)
+  s:close()
+end, { departure = "linger-close" })
+
 scenario("methods on a closed socket", function(t)
   local c, s = t.pair()
   c:close()
