@@ -564,4 +564,12 @@ scenario("connect to an address nobody owns", function(t)
   c:close()
 end, { netns = true, departure = "unreachable-host" })
 
+scenario("connect to an address with no route", function(t)
+  -- 172.16.5.5 is on no network of the namespace (run.lua) nor of the
+  -- simulated world.
+  local c = t.socket.tcp(); c:settimeout(10)
+  t.rec("connect", c:connect("172.16.5.5", 80))
+  c:close()
+end, { netns = true, departure = "unreachable-host" })
+
 return S

@@ -123,6 +123,25 @@ scenario("unconnected socket and an unreachable port", function(t)
   u:close()
 end)
 
+scenario("connected socket and an address nobody owns", function(t)
+  -- Linux: the failed neighbour lookup's host-unreachable is a soft error
+  -- for UDP (icmp_err_convert), reported only with IP_RECVERR: the socket
+  -- hears nothing.
+  local u = t.socket.udp("inet")
+  u:settimeout(6)
+  t.rec("connect", u:connect("10.0.0.99", 9))
+  t.rec("send", u:send("anyone?"))
+  t.rec("recv", u:recv(10))
+  u:close()
+end, { netns = true })
+
+scenario("an address with no route", function(t)
+  local u = t.socket.udp("inet")
+  t.rec("sendto", u:sendto("x", "172.16.5.5", 9))
+  t.rec("connect", u:connect("172.16.5.5", 9))
+  u:close()
+end, { netns = true, departure = "unreachable-host" })
+
 scenario("send on an unconnected socket", function(t)
   local u = t.socket.udp("inet")
   t.rec("send", u:send("x"))
