@@ -128,10 +128,14 @@ scenario("connected socket and an address nobody owns", function(t)
   -- for UDP (icmp_err_convert), reported only with IP_RECVERR: the socket
   -- hears nothing.
   local u = t.socket.udp("inet")
-  u:settimeout(6)
+  u:settimeout(4)                  -- past ARP's 3 s
   t.rec("connect", u:connect("10.0.0.99", 9))
   t.rec("send", u:send("anyone?"))
   t.rec("recv", u:recv(10))
+  t.rec("send again", u:send("still?"))
+  u:settimeout(0.5)
+  t.rec("recv again", u:recv(10))
+  t.rec("send once more", u:send("x"))
   u:close()
 end, { netns = true })
 
