@@ -111,6 +111,28 @@ TEST_CASE("tcp listener closed: connections accepted or queued before stay, and 
     REQUIRE(net.a.receive(late_client, buffer, sizeof buffer).error == ECONNRESET);
 }
 
+TEST_CASE("tcp shutdown of a listener: SHUT_WR does nothing, SHUT_RD stops it listening, both 0",
+          "[sim][tcp][backlog]") {
+    // spec/parity: "tcp: shutdown of a listener" (the simulator said ENOTCONN).
+    TwoHosts net(0.01);
+    Fd listener = listen_on(net.b, 80, 4);
+    REQUIRE(net.b.shutdown(listener, ShutdownHow::Write) == 0);
+    Fd queued = open_tcp(net.a);
+    REQUIRE(net.a.connect(queued, ip("10.0.0.2", 80)) == EINPROGRESS);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.b, listener, kReadable); }));
+    REQUIRE(net.b.shutdown(listener, ShutdownHow::Read) == 0);
+    Fd accepted;
+    Address peer;
+    REQUIRE(net.b.accept(listener, &accepted, &peer) == EINVAL);  // no longer listening
+    run_to(net.world, net.world.now() + 1.0);
+    char buffer[4];
+    REQUIRE(net.a.receive(queued, buffer, sizeof buffer).error == ECONNRESET);  // it was in the queue
+    Fd later = open_tcp(net.a);
+    REQUIRE(net.a.connect(later, ip("10.0.0.2", 80)) == EINPROGRESS);
+    run_to(net.world, net.world.now() + 1.0);
+    REQUIRE(net.a.finish_connect(later) == ECONNREFUSED);
+}
+
 TEST_CASE("tcp connect to a listener that never accepts times out after Linux's 127 s", "[sim][tcp][backlog]") {
     TwoHosts net(0.01);
     listen_on(net.b, 80, 0);
