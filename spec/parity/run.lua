@@ -112,6 +112,7 @@ local netns_ok = nil
 for _, s in ipairs(scenarios) do
   if not pattern or s.name:find(pattern, 1, true) then
     count = count + 1
+    if s.departure then used[s.departure] = true end
     local lb, lb_err, sim, sim_err
     local skip
     if s.netns then
@@ -136,7 +137,6 @@ for _, s in ipairs(scenarios) do
     else
       local at = first_difference(lb, sim)
       if s.departure then
-        used[s.departure] = true
         if not known[s.departure] then
           verdict = "not ok - " .. s.name .. ": departure '" .. s.departure
             .. "' is not an entry of platform/sim/README.md"
