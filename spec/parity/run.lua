@@ -70,6 +70,7 @@ end
 -- (unshare -n, which needs root) with its own lo and a veth pair whose far
 -- end owns nothing, so that nothing reaches a real network.
 local function run_in_netns(s)
+  assert(not s.name:find("'", 1, true), "a netns scenario's name goes into a shell command: no ' in it")
   local root = debug.getinfo(1, "S").source:match("^@(.*)spec/parity/run%.lua$") or "./"
   if root == "" then root = "./" end
   local setup = "ip link set lo up && ip link add pv0 type veth peer name pv1 && "
