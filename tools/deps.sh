@@ -14,8 +14,9 @@ lsock_install() {
 
 LSOCK_BUILD_PACKAGES=(cmake g++ make lua5.2 liblua5.2-dev)
 # The install checks (spec/install) need LuaSocket, LuaSec, copas and
-# LuaRocks from Debian, to check that lsock installs beside them.
-LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luarocks)
+# LuaRocks from Debian, to check that lsock installs beside them; the
+# network namespaces of spec/dns and spec/parity need iproute2's ip.
+LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luarocks iproute2)
 # The other Lua versions the tests build for and run the specs under
 # (docs/build.md); Debian's busted runs under each of them.
 LSOCK_OTHER_LUA_PACKAGES=(lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev)

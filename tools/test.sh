@@ -2,8 +2,9 @@
 # Builds everything and runs every test: first the README's other command
 # (tools/run-example.sh), so that every run proves the two work in that
 # order; the Catch2 tests (ctest) and the busted specs on each kernel, in
-# Lua 5.2 and again in 5.3 and 5.4 (their bindings from the same build), in
-# a plain -Werror build; the install checks (spec/install: cmake --install
+# Lua 5.2 and again in 5.3 and 5.4 (their bindings from the same build),
+# and the parity suite (spec/parity: loopback against the simulator, call
+# by call), in a plain -Werror build; the install checks (spec/install: cmake --install
 # beside LuaSocket, LuaSec and copas; luarocks make); the 2-minute soak
 # (tools/soak) with the libFuzzer smoke runs (tools/fuzz/libfuzzer) beside
 # it; then the tests again under AddressSanitizer +
@@ -170,6 +171,11 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   run_ctest build "plain build"
   run_api_docs build
   for k in $(kernels); do run_busted build "$k" "$k"; done
+  # The parity suite (spec/parity): every scenario on loopback and on a
+  # simulated host, compared value by value; a difference is a simulator
+  # bug or a departure named in platform/sim/README.md.
+  run_checks "parity: loopback vs the simulated kernel (spec/parity)" env LUA_PATH="$PWD/build/?.lua;./?.lua;./?/init.lua;;" \
+    LUA_CPATH="$PWD/build/?.so;;" lua5.2 spec/parity/run.lua
   # Every seed must give one run: each spec of the simulated kernel, twice
   # per seed, world:run by world:run (docs/netsim.md, "Sweeping seeds").
   run_checks "netsim sweep: determinism of the sim specs, 3 seeds" python3 tools/netsim-sweep --build build \

@@ -15,15 +15,26 @@ std::string lowercase(std::string text) {
 }
 
 // The services a test is likely to name; /etc/services is the kernel's, not ours.
-int known_service(const std::string& name) {
-    static const std::pair<const char*, int> services[] = {
-        {"echo", 7},  {"discard", 9}, {"daytime", 13}, {"ftp", 21},    {"ssh", 22},
-        {"telnet", 23}, {"smtp", 25}, {"domain", 53},  {"http", 80},   {"pop3", 110},
-        {"ntp", 123}, {"imap", 143},  {"https", 443},  {"imaps", 993}, {"pop3s", 995},
+// A few services of Debian's /etc/services, with the transports each is
+// listed for there: glibc gives an entry for a socket type only when the
+// service exists for its protocol (http is tcp only, ntp udp only).
+struct Service {
+    const char* name;
+    int port;
+    bool tcp, udp;
+};
+
+const Service* known_service(const std::string& name) {
+    static const Service services[] = {
+        {"echo", 7, true, true},     {"discard", 9, true, true}, {"daytime", 13, true, true},
+        {"ftp", 21, true, false},    {"ssh", 22, true, false},   {"telnet", 23, true, false},
+        {"smtp", 25, true, false},   {"domain", 53, true, true}, {"http", 80, true, false},
+        {"pop3", 110, true, false},  {"ntp", 123, false, true},  {"imap", 143, true, false},
+        {"https", 443, true, true},  {"imaps", 993, true, false}, {"pop3s", 995, true, false},
     };
-    for (const auto& [service, port] : services)
-        if (name == service) return port;
-    return -1;
+    for (const auto& service : services)
+        if (name == service.name) return &service;
+    return nullptr;
 }
 
 bool family_wanted(Family wanted, Family have) { return wanted == Family::Unspec || wanted == have; }
@@ -64,6 +75,7 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
 
     // The port.
     int port = 0;
+    const Service* named = nullptr;  // a service given by name
     if (service && *service) {
         std::string s = service;
         if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -72,9 +84,12 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
         } else if (hints.flags & kResolveNumericServ) {
             return ResolveError::NotFound;
         } else {
-            port = known_service(lowercase(s));
-            if (port < 0) return ResolveError::BadService;
+            named = known_service(lowercase(s));
+            if (!named) return ResolveError::BadService;
+            port = named->port;
         }
+        // glibc: a raw socket has no ports.
+        if (hints.type == SocketType::Raw) return ResolveError::BadService;
     }
 
     // The addresses, in the order given for the name.
@@ -118,15 +133,20 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
             if (a.family == Family::Inet) chosen.push_back(to_socket_form(a, Family::Inet6));
     if (chosen.empty()) return ResolveError::NotFound;
 
-    // One entry per socket type, as getaddrinfo gives (stream first).
+    // One entry per socket type, as getaddrinfo gives (stream, datagram,
+    // raw). With no type asked for, glibc adds the raw entry unless a
+    // protocol or a service name narrows the answer; a named service gives
+    // only the types it is listed for.
     struct Kind {
         SocketType type;
         int protocol;
     };
     std::vector<Kind> kinds;
-    if (hints.type == SocketType::Any || hints.type == SocketType::Stream) kinds.push_back({SocketType::Stream, 6});
-    if (hints.type == SocketType::Any || hints.type == SocketType::Datagram) kinds.push_back({SocketType::Datagram, 17});
-    if (hints.type == SocketType::Raw) kinds.push_back({SocketType::Raw, 0});
+    bool any = hints.type == SocketType::Any;
+    if (any || hints.type == SocketType::Stream) kinds.push_back({SocketType::Stream, 6});
+    if (any || hints.type == SocketType::Datagram) kinds.push_back({SocketType::Datagram, 17});
+    if (hints.type == SocketType::Raw || (any && hints.protocol == 0 && !named))
+        kinds.push_back({SocketType::Raw, 0});
     if (hints.protocol != 0) {
         kinds.erase(std::remove_if(kinds.begin(), kinds.end(),
                                    [&](const Kind& k) { return k.protocol != hints.protocol && k.type != SocketType::Raw; }),
@@ -134,6 +154,15 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
         for (auto& k : kinds) k.protocol = hints.protocol;
     }
     if (kinds.empty()) return ResolveError::BadSocktype;
+    if (named) {
+        kinds.erase(std::remove_if(kinds.begin(), kinds.end(),
+                                   [&](const Kind& k) {
+                                       return (k.type == SocketType::Stream && !named->tcp) ||
+                                              (k.type == SocketType::Datagram && !named->udp);
+                                   }),
+                    kinds.end());
+        if (kinds.empty()) return ResolveError::BadService;
+    }
 
     for (const auto& a : chosen) {
         for (const auto& k : kinds) {

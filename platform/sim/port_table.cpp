@@ -20,8 +20,12 @@ bool overlap(const Address& a, const Address& b) {
 
 bool may_share(const BindInfo& holder, const BindInfo& newcomer) {
     if (holder.reuse_port && newcomer.reuse_port) return true;
-    if (holder.reuse_addr && newcomer.reuse_addr && !holder.listening && !newcomer.listening) return true;
-    return holder.time_wait && newcomer.reuse_addr;
+    // Linux (inet_bind_conflict) looks at the holder's state only: of two
+    // sockets bound with SO_REUSEADDR the first to listen wins, the second
+    // gets EADDRINUSE. A TIME_WAIT connection keeps the flag of the socket
+    // it was (an accepted one inherits the listener's), so a new bind with
+    // SO_REUSEADDR passes it only when the old socket had it too.
+    return holder.reuse_addr && newcomer.reuse_addr && !holder.listening;
 }
 
 }  // namespace

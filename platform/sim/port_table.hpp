@@ -3,8 +3,8 @@
 // - addresses overlap when equal, or when either is a wildcard of a family
 //   that covers the other (:: is dual-stack and covers IPv4 too);
 // - overlapping holders conflict unless both set SO_REUSEPORT, or both set
-//   SO_REUSEADDR and neither listens, or the holder is in TIME_WAIT and the
-//   newcomer set SO_REUSEADDR.
+//   SO_REUSEADDR and the holder does not listen (a holder in TIME_WAIT has
+//   the flag its socket had; an accepted socket inherits the listener's).
 #pragma once
 
 #include <cstdint>

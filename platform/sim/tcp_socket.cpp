@@ -190,6 +190,17 @@ IoResult TcpSocket::receive(void* buffer, std::size_t size) {
 }
 
 int TcpSocket::shutdown(ShutdownHow how) {
+    if (state_ == State::Listen) {
+        // Linux (inet_shutdown): shutting the reading side of a listener
+        // disconnects it, as a close would, but the socket stays open;
+        // SHUT_WR alone does nothing. Both return 0.
+        if (how != ShutdownHow::Write) {
+            stop_listening();
+            state_ = State::Closed;
+            notify();
+        }
+        return 0;
+    }
     if (state_ != State::Established && state_ != State::SynSent) return ENOTCONN;
     if (how == ShutdownHow::Read || how == ShutdownHow::Both) read_shut_ = true;
     if ((how == ShutdownHow::Write || how == ShutdownHow::Both) && !fin_queued_) {
@@ -213,28 +224,31 @@ int TcpSocket::peer_address(Address* out) {
     return 0;
 }
 
+void TcpSocket::stop_listening() {
+    // Connections nobody accepted are reset, as Linux does.
+    for (auto& child : accept_queue_) {
+        child->send_reset();
+        child->die(0);
+    }
+    accept_queue_.clear();
+    // The list may still hold children that left SYN_RECEIVED (see
+    // on_syn): only those still half-open are reset.
+    for (auto& weak : embryos_)
+        if (auto child = weak.lock(); child && child->state_ == State::SynReceived) {
+            child->send_reset();
+            child->die(0);
+        }
+    embryos_.clear();
+}
+
 void TcpSocket::close() {
     auto keep = self();
     closed_by_app_ = true;
     switch (state_) {
-        case State::Listen: {
-            // Connections nobody accepted are reset, as Linux does.
-            for (auto& child : accept_queue_) {
-                child->send_reset();
-                child->die(0);
-            }
-            accept_queue_.clear();
-            // The list may still hold children that left SYN_RECEIVED (see
-            // on_syn): only those still half-open are reset.
-            for (auto& weak : embryos_)
-                if (auto child = weak.lock(); child && child->state_ == State::SynReceived) {
-                    child->send_reset();
-                    child->die(0);
-                }
-            embryos_.clear();
+        case State::Listen:
+            stop_listening();
             state_ = State::Dead;
             break;
-        }
         case State::Closed: state_ = State::Dead; break;
         case State::SynSent: die(0); break;
         case State::Established:

@@ -81,6 +81,7 @@ private:
     void send_syn();
     void send_ack();
     void send_reset();
+    void stop_listening();  // reset what waits in the accept queue (close, shutdown)
     void send_data(std::uint64_t seq, std::size_t length, bool fin);
     void output();
     void on_rto();

@@ -10,6 +10,7 @@
 namespace lsock::sim {
 
 int find_unix_socket(SimHost& host, const std::string& path, SocketType type, std::shared_ptr<SimSocket>* out) {
+    if (path.size() > 107) return ENAMETOOLONG;  // no sockaddr_un holds it: Linux's libc-side answer
     auto& paths = host.tables().unix_paths;
     auto it = paths.find(path);
     if (it == paths.end()) return ENOENT;

@@ -111,6 +111,28 @@ TEST_CASE("tcp listener closed: connections accepted or queued before stay, and 
     REQUIRE(net.a.receive(late_client, buffer, sizeof buffer).error == ECONNRESET);
 }
 
+TEST_CASE("tcp shutdown of a listener: SHUT_WR does nothing, SHUT_RD stops it listening, both 0",
+          "[sim][tcp][backlog]") {
+    // spec/parity: "tcp: shutdown of a listener" (the simulator said ENOTCONN).
+    TwoHosts net(0.01);
+    Fd listener = listen_on(net.b, 80, 4);
+    REQUIRE(net.b.shutdown(listener, ShutdownHow::Write) == 0);
+    Fd queued = open_tcp(net.a);
+    REQUIRE(net.a.connect(queued, ip("10.0.0.2", 80)) == EINPROGRESS);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.b, listener, kReadable); }));
+    REQUIRE(net.b.shutdown(listener, ShutdownHow::Read) == 0);
+    Fd accepted;
+    Address peer;
+    REQUIRE(net.b.accept(listener, &accepted, &peer) == EINVAL);  // no longer listening
+    run_to(net.world, net.world.now() + 1.0);
+    char buffer[4];
+    REQUIRE(net.a.receive(queued, buffer, sizeof buffer).error == ECONNRESET);  // it was in the queue
+    Fd later = open_tcp(net.a);
+    REQUIRE(net.a.connect(later, ip("10.0.0.2", 80)) == EINPROGRESS);
+    run_to(net.world, net.world.now() + 1.0);
+    REQUIRE(net.a.finish_connect(later) == ECONNREFUSED);
+}
+
 TEST_CASE("tcp connect to a listener that never accepts times out after Linux's 127 s", "[sim][tcp][backlog]") {
     TwoHosts net(0.01);
     listen_on(net.b, 80, 0);
@@ -279,13 +301,39 @@ TEST_CASE("tcp port rules: EADDRINUSE, SO_REUSEADDR over TIME_WAIT, bind to any"
     Fd again = open_tcp(net.b);
     REQUIRE(net.b.bind(again, Address::any(Family::Inet, 80)) == EADDRINUSE);
     REQUIRE(net.b.set_option(again, SocketOption::ReuseAddr, 1) == 0);
-    REQUIRE(net.b.bind(again, Address::any(Family::Inet, 80)) == 0);
-    REQUIRE(net.b.listen(again, 4) == 0);
+    // The connection in TIME_WAIT came from a listener without SO_REUSEADDR:
+    // Linux refuses the port even to a socket with it (spec/parity: "tcp:
+    // bind a port in TIME_WAIT").
+    REQUIRE(net.b.bind(again, Address::any(Family::Inet, 80)) == EADDRINUSE);
     // After TIME_WAIT (60 s) the port is free even without SO_REUSEADDR.
     REQUIRE(net.b.close(again) == 0);
     run_to(net.world, net.world.now() + 61);
     Fd later = open_tcp(net.b);
     REQUIRE(net.b.bind(later, Address::any(Family::Inet, 80)) == 0);
+}
+
+TEST_CASE("tcp port rules: SO_REUSEADDR on both passes TIME_WAIT; the first of two to listen wins",
+          "[sim][tcp][ports]") {
+    TwoHosts net(0.01);
+    Fd first = open_tcp(net.b);
+    REQUIRE(net.b.set_option(first, SocketOption::ReuseAddr, 1) == 0);
+    REQUIRE(net.b.bind(first, ip("10.0.0.2", 80)) == 0);
+    REQUIRE(net.b.listen(first, 4) == 0);
+    Fd c, s;
+    std::tie(c, s) = connect_pair(net.world, net.a, net.b, first, ip("10.0.0.2", 80));
+    REQUIRE(net.b.close(first) == 0);
+    REQUIRE(net.b.close(s) == 0);  // TIME_WAIT on 10.0.0.2:80, with the listener's SO_REUSEADDR
+    bool eof = false;
+    REQUIRE(step_until(net.world, [&] { return read_now(net.a, c, nullptr, &eof), eof; }));
+    REQUIRE(net.a.close(c) == 0);
+    run_to(net.world, net.world.now() + 1);
+    Fd x = open_tcp(net.b), y = open_tcp(net.b);
+    REQUIRE(net.b.set_option(x, SocketOption::ReuseAddr, 1) == 0);
+    REQUIRE(net.b.set_option(y, SocketOption::ReuseAddr, 1) == 0);
+    REQUIRE(net.b.bind(x, ip("10.0.0.2", 80)) == 0);
+    REQUIRE(net.b.bind(y, ip("10.0.0.2", 80)) == 0);  // neither listens yet
+    REQUIRE(net.b.listen(x, 4) == 0);                  // spec/parity: "tcp: reuseaddr: two binds, ..."
+    REQUIRE(net.b.listen(y, 4) == EADDRINUSE);
 }
 
 TEST_CASE("tcp over loopback and IPv6, with a dual-stack listener", "[sim][tcp]") {

@@ -33,6 +33,19 @@ TEST_CASE("unix stream: connect errors follow Linux (ENOENT, ECONNREFUSED, EADDR
     REQUIRE(h.connect(wrong, Address::unix_path("/tmp/d.sock")) == EPROTOTYPE);
 }
 
+TEST_CASE("unix: a path longer than sun_path is ENAMETOOLONG for connect and send too", "[sim][unix]") {
+    // spec/parity: "unix: path too long" (connect said ENOENT).
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    std::string long_path = "/tmp/" + std::string(120, 'x');
+    Fd s = open_unix(h, SocketType::Stream);
+    REQUIRE(h.bind(s, Address::unix_path(long_path)) == ENAMETOOLONG);
+    REQUIRE(h.connect(s, Address::unix_path(long_path)) == ENAMETOOLONG);
+    Fd d = open_unix(h, SocketType::Datagram);
+    REQUIRE(h.connect(d, Address::unix_path(long_path)) == ENAMETOOLONG);
+    REQUIRE(h.send_to(d, "x", 1, Address::unix_path(long_path)).error == ENAMETOOLONG);
+}
+
 TEST_CASE("unix stream: echo, back-pressure, EOF after close, paths per host", "[sim][unix]") {
     World world(1);
     SimHost& h = *world.add_host("h", {"10.0.0.1"});

@@ -305,6 +305,42 @@ TEST_CASE("names resolve to host addresses, localhost and literals, unknown name
     REQUIRE(out[0].address.to_string() == "0.0.0.0:80");
 }
 
+TEST_CASE("resolve gives glibc's socket types: raw with no type asked, a service's own transports",
+          "[sim][world][names]") {
+    // spec/parity: "names: getaddrinfo of a numeric IPv4 address", "names:
+    // getaddrinfo: which socket types a service has".
+    World world(1);
+    SimHost& a = *world.add_host("server", {"10.0.0.1"});
+    std::vector<ResolvedAddress> out;
+    ResolveHints any;
+    any.family = Family::Inet;
+    REQUIRE(a.resolve("127.0.0.1", "80", any, &out) == ResolveError::None);
+    REQUIRE(out.size() == 3);
+    REQUIRE(out[0].type == SocketType::Stream);
+    REQUIRE(out[1].type == SocketType::Datagram);
+    REQUIRE(out[2].type == SocketType::Raw);
+    REQUIRE(out[2].protocol == 0);
+    ResolveHints tcp = any;
+    tcp.protocol = 6;
+    REQUIRE(a.resolve("127.0.0.1", "80", tcp, &out) == ResolveError::None);
+    REQUIRE(out.size() == 1);
+    REQUIRE(a.resolve("127.0.0.1", "http", any, &out) == ResolveError::None);  // tcp only
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].type == SocketType::Stream);
+    REQUIRE(a.resolve("127.0.0.1", "ntp", any, &out) == ResolveError::None);  // udp only
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].type == SocketType::Datagram);
+    REQUIRE(a.resolve("127.0.0.1", "domain", any, &out) == ResolveError::None);
+    REQUIRE(out.size() == 2);
+    ResolveHints stream = any;
+    stream.type = SocketType::Stream;
+    REQUIRE(a.resolve("127.0.0.1", "ntp", stream, &out) == ResolveError::BadService);
+    ResolveHints raw = any;
+    raw.type = SocketType::Raw;
+    REQUIRE(a.resolve("127.0.0.1", "80", raw, &out) == ResolveError::BadService);
+    REQUIRE(a.resolve("127.0.0.1", nullptr, raw, &out) == ResolveError::None);
+}
+
 TEST_CASE("hosts refuse bad or taken addresses and names", "[sim][world]") {
     World world(1);
     std::string error;
