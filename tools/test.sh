@@ -27,6 +27,7 @@ trap 'rm -rf "$log"' EXIT
 count() { # count PASSED FAILED LABEL
   passed=$((passed + $1)); failed=$((failed + $2))
   echo "-- $3: $1 passed, $2 failed"
+  echo "   (${SECONDS} s into the run: CI's budget is 30 minutes on 2 cores)"
 }
 
 build() { # build DIR [cmake options...] [-- targets...]
