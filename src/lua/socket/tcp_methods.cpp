@@ -11,6 +11,7 @@
 #include "lua/common/guard.hpp"
 #include "lua/common/step_wait.hpp"
 #include "lua/socket/socket_object.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -276,7 +277,7 @@ int tcp_readuntil(lua_State* L) {
     state->inclusive = inclusive;
     std::memcpy(state + 1, pattern, pattern_size);
     lua_remove(L, 2);
-    lua_pushcclosure(L, guarded<readuntil_next>, 2);
+    push_function(L, guarded<readuntil_next>, 2, "readuntil");
     return 1;
 }
 
