@@ -194,6 +194,10 @@ void set_functions(lua_State* L, const luaL_Reg* functions, int nup) { set_tramp
 
 void set_methods(lua_State* L, const luaL_Reg* methods, int nup) { set_trampolines(L, methods, nup, true); }
 
+bool is_yield(lua_State* L, int results) {
+    return results >= 3 && lua_touserdata(L, -results) == &marker;
+}
+
 void push_c_function(lua_State* L, int index) {
     if (lua_iscfunction(L, index)) {
         lua_pushvalue(L, index);

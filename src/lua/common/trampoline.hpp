@@ -33,6 +33,11 @@ int trampoline_yield(lua_State* L, int nresults, int context, lua_CFunction resu
 // returns the context.
 int resume_context(lua_State* L);
 
+// Whether the `results` values on top are a yield's marker form: where C
+// code runs a call that may yield and does not return its count at once
+// (in 5.2+ a yield never comes back to it).
+bool is_yield(lua_State* L, int results);
+
 // luaL_setfuncs, with every function behind the trampoline: module
 // functions, and methods (called as obj:name(...), which errors say).
 void set_functions(lua_State* L, const luaL_Reg* functions, int nup);
@@ -57,6 +62,7 @@ inline void push_function(lua_State* L, lua_CFunction function, int nup, const c
     lua_pushcclosure(L, function, nup);
 }
 inline void push_c_function(lua_State* L, int index) { lua_pushvalue(L, index); }
+inline bool is_yield(lua_State*, int) { return false; }
 
 }  // namespace lsock::lua
 

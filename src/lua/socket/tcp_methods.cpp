@@ -75,7 +75,9 @@ int tcp_connect(lua_State* L) {
     double deadline = socket.call_deadline();
     if (!socket.connecting()) {
         if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false, deadline)) {
-            socket.close();
+            // On 5.1 and LuaJIT a lookup that waits comes back here, as a
+            // yield to return (trampoline.hpp): the call is not over.
+            if (!is_yield(L, failed)) socket.close();
             return failed;
         }
     } else {
