@@ -63,7 +63,7 @@ run_ctest() { # run_ctest DIR LABEL [ctest options...]
 
 # The busted specs in one Lua on one kernel, in two halves so that a run can
 # go on in the background beside another (busted_start ... &, then
-# busted_count). LUA is an interpreter (lua5.2, lua5.3, ...); its module is
+# busted_count). LUA is an interpreter (lua5.2, lua5.3, ..., luajit); its module is
 # BUILD/lsock.so for the build's own Lua (5.2) and BUILD/<LUA>/lsock.so for
 # the others (LSOCK_LUA_EXTRA).
 busted_start() { # busted_start BUILD_DIR KERNEL LUA OUT [env...]
@@ -166,8 +166,8 @@ else
 fi
 
 # The other Lua versions' bindings are built in the same build (the core
-# once): BUILD/lua5.3/lsock.so, ... (docs/build.md).
-other_luas=(5.3 5.4)
+# once): BUILD/lua5.3/lsock.so, ..., BUILD/luajit/lsock.so (docs/build.md).
+other_luas=(5.3 5.4 luajit)
 if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   run_ctest build "plain build"
   run_api_docs build
@@ -186,15 +186,18 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   # time, so it goes on beside the loopback run (the second core) without
   # making the loopback run's timing checks any less able to fail.
   for v in "${other_luas[@]}"; do
+    # The interpreter and the label: lua5.3, lua5.4, luajit.
+    lua=lua$v
+    [ "$v" = luajit ] && lua=luajit
     sim_pid=
     if [ -f spec/support/sim.lua ]; then
-      busted_start build sim "lua$v" "$log/busted-sim" & sim_pid=$!
+      busted_start build sim "$lua" "$log/busted-sim" & sim_pid=$!
     fi
-    busted_start build loopback "lua$v" "$log/busted-loopback"
-    busted_count "$log/busted-loopback" "loopback, lua$v"
+    busted_start build loopback "$lua" "$log/busted-loopback"
+    busted_count "$log/busted-loopback" "loopback, $lua"
     if [ -n "$sim_pid" ]; then
       wait "$sim_pid"
-      busted_count "$log/busted-sim" "sim, lua$v"
+      busted_count "$log/busted-sim" "sim, $lua"
     fi
   done
   run_checks "install beside LuaSocket, LuaSec, copas" bash spec/install/cmake_install.sh build

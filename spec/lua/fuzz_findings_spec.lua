@@ -133,8 +133,15 @@ describe("fuzz findings: objects reached after their __gc", function()
     local saved
     do
       local s = assert(socket.tcp("inet"))
-      -- made after s: finalized before it, in the same cycle
-      setmetatable({}, { __gc = function() saved = s end })
+      -- made after s: finalized before it, in the same cycle. Lua 5.1 and
+      -- LuaJIT run __gc of userdata only: there the finalizer's object is
+      -- newproxy's userdata.
+      local function resurrect() saved = s end
+      if newproxy then
+        getmetatable(newproxy(true)).__gc = resurrect
+      else
+        setmetatable({}, { __gc = resurrect })
+      end
     end
     collectgarbage()
     collectgarbage()

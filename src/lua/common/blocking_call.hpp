@@ -18,7 +18,7 @@
 // destructor alive across kWouldBlock or any Lua call that can raise.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lsock/os.hpp"
 

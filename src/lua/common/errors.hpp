@@ -12,7 +12,7 @@
 // longjmp).
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lsock/os.hpp"
 

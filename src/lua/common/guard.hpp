@@ -4,11 +4,13 @@
 // registered as guarded<F>, which turns an allocation failure deep in C++
 // (a std::string, a vector) into Lua's own memory error, raised only after
 // the exception is over. Lua's errors and yields (longjmp) pass through
-// unchanged: this frame owns nothing with a destructor.
+// unchanged: this frame owns nothing with a destructor (on LuaJIT they
+// unwind as a foreign C++ exception, which the barrier lets through).
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
+#include <exception>
 #include <new>
 
 namespace lsock::lua {
@@ -29,9 +31,17 @@ int run_guarded(lua_State* L, Body&& body) {
         results = body();
     } catch (const std::bad_alloc&) {
         failure = 1;
+#if defined(LUAJIT_VERSION)
+    // LuaJIT raises its errors (lua_error) by unwinding as a C++ exception
+    // of its own: `...` would catch them. Ours all derive from std::exception.
+    } catch (const std::exception&) {
+        failure = 2;
+    }
+#else
     } catch (...) {
         failure = 2;
     }
+#endif
     if (failure == 1) return raise_out_of_memory(L);
     if (failure == 2) return raise_internal_error(L);
     return results;

@@ -3,7 +3,7 @@
 // waited for) when the call is: a timeout, a killed thread, a closed state.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <memory>
 

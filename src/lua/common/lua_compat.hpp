@@ -1,16 +1,14 @@
-// The one place where the Lua versions differ (docs/build.md): the bindings
-// are written against Lua 5.2's API and include this header for what 5.3
-// and 5.4 changed — the continuation signature of lua_yieldk and the arity
-// of lua_resume. Everything else they use is the same in 5.2, 5.3 and 5.4.
+// The one place where the Lua versions differ in how a C function yields
+// (docs/build.md): the bindings are written against Lua 5.2's API and
+// include this header for what 5.3 and 5.4 changed — the continuation
+// signature of lua_yieldk and the arity of lua_resume — and for Lua 5.1 and
+// LuaJIT, which have no continuations: there a yield goes through the
+// trampoline (trampoline.hpp). The plain API gaps of 5.1 are lua_api.hpp's.
 #pragma once
 
-#include <lua.hpp>
-
 #include "lua/common/guard.hpp"
-
-#if LUA_VERSION_NUM < 502 || LUA_VERSION_NUM > 504
-#error "lsock's bindings build for Lua 5.2, 5.3 and 5.4 (docs/build.md)"
-#endif
+#include "lua/common/lua_api.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -19,7 +17,14 @@ namespace lsock::lua {
 using Continuation = int (*)(lua_State* L, int context);
 
 namespace detail {
-#if LUA_VERSION_NUM == 502
+#if LSOCK_LUA_TRAMPOLINE
+// 5.1 and LuaJIT: the trampoline calls this with the saved frame.
+template <Continuation F>
+int continue_after_yield(lua_State* L) {
+    int context = resume_context(L);
+    return F(L, context);
+}
+#elif LUA_VERSION_NUM == 502
 // 5.2 hands the context over through lua_getctx.
 template <Continuation F>
 int continue_after_yield(lua_State* L) {
@@ -42,7 +47,9 @@ int continue_after_yield(lua_State* L, int status, lua_KContext context) {
 // with no guarded C function below it on the C stack).
 template <Continuation F>
 int yield_to(lua_State* L, int nresults, int context) {
-#if LUA_VERSION_NUM == 502
+#if LSOCK_LUA_TRAMPOLINE
+    return trampoline_yield(L, nresults, context, guarded<detail::continue_after_yield<F>>);
+#elif LUA_VERSION_NUM == 502
     return lua_yieldk(L, nresults, context, guarded<detail::continue_after_yield<F>>);
 #else
     return lua_yieldk(L, nresults, context, detail::continue_after_yield<F>);
@@ -56,6 +63,7 @@ inline int resume(lua_State* co, lua_State* from, int nargs, int* nresults) {
 #if LUA_VERSION_NUM >= 504
     return lua_resume(co, from, nargs, nresults);
 #else
+    // (On 5.1 and LuaJIT compat53 drops `from`.)
     int status = lua_resume(co, from, nargs);
     *nresults = lua_gettop(co);
     return status;

@@ -1,7 +1,7 @@
 // The names Lua uses for the core's enumerations, shared by every face.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lsock/os.hpp"
 

@@ -6,7 +6,7 @@
 // for both: flags are booleans, sizes integers, so_linger seconds or false.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "core/socket_base.hpp"
 #include "lsock/os.hpp"

@@ -5,7 +5,7 @@
 // Lua call that can raise.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <new>
 

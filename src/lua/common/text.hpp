@@ -6,7 +6,7 @@
 // array: nothing with a destructor is left when push_text runs.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <cstddef>
 

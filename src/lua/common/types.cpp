@@ -1,6 +1,7 @@
 #include "lua/common/types.hpp"
 
 #include "lua/common/guard.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -53,7 +54,8 @@ void register_type(lua_State* L, const TypeSpec& spec) {
     set_function(L, "__eq", spec.eq);
     set_function(L, "__len", spec.len);
     lua_newtable(L);
-    if (spec.methods) luaL_setfuncs(L, spec.methods, 0);
+    // Behind the trampoline on 5.1 and LuaJIT (a method may block).
+    if (spec.methods) set_methods(L, spec.methods, 0);
     if (spec.extend) spec.extend(L);
     if (spec.index) {
         lua_setfield(L, -2, "methods");

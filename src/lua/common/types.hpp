@@ -4,7 +4,7 @@
 // that needs no string lookup on hot paths.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 namespace lsock::lua {
 

@@ -13,7 +13,7 @@
 // Off, recording costs one test of a null pointer per event.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 namespace lsock::lua {
 

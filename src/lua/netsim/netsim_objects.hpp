@@ -3,7 +3,7 @@
 // (hosts: spawn, modules, crash and restart).
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <deque>
 #include <string>

@@ -8,7 +8,7 @@
 // destructor lives on the caller's frame.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 namespace lsock::lua {
 

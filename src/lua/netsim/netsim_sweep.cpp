@@ -5,7 +5,7 @@
 //   { passed = n, failed = m, failures = { {seed = s, error = "..."}, ... } }
 // in seed order. Only Lua values live across the calls: a scenario's error
 // (or a memory error) unwinds through here without leaking anything.
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lua/common/guard.hpp"
 #include "lua/common/types.hpp"

@@ -4,7 +4,7 @@
 // turns either form into candidate addresses.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <memory>
 #include <vector>

@@ -2,7 +2,7 @@
 // no ffi), and the argument checks of everything that takes bytes.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <cstddef>
 

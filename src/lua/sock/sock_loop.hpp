@@ -16,7 +16,7 @@
 // the loop resumes the sock thread at its root (see sock_threads.cpp).
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <vector>
 

@@ -1,6 +1,7 @@
 #include "lua/sock/sock_module.hpp"
 
 #include "lua/common/guard.hpp"
+#include "lua/common/trampoline.hpp"
 #include "lua/sock/sock_loop.hpp"
 
 namespace lsock::lua::sock {
@@ -26,7 +27,9 @@ void push_sock_module(lua_State* L, Os& os, int owner_index) {
 void push_module_loop(lua_State* L, int module_index) {
     // Every function of the module holds the loop as upvalue 1.
     lua_getfield(L, module_index, "start");
+    push_c_function(L, -1);  // on 5.1 and LuaJIT "start" is its trampoline
     lua_getupvalue(L, -1, 1);
+    lua_remove(L, -2);
     lua_remove(L, -2);
 }
 

@@ -3,7 +3,7 @@
 // the simulation builds one per simulated host, exactly like `socket`.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lsock/os.hpp"
 

@@ -15,6 +15,7 @@
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/sock/sock_socket.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua::sock {
 
@@ -303,7 +304,7 @@ int await_endpoint(lua_State* L, int slot, LoopObject* loop, double deadline, Wa
 void register_address_functions(lua_State* L, int loop) {
     register_address_types(L);
     lua_pushvalue(L, loop);
-    lua_pushcclosure(L, guarded<sock_addr>, 1);
+    push_function(L, guarded<sock_addr>, 1, "addr");
     lua_setfield(L, -2, "addr");
 }
 

@@ -12,6 +12,7 @@
 #include "lua/common/step_wait.hpp"
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_module.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua::sock {
 
@@ -158,7 +159,7 @@ const luaL_Reg kSharedMethods[] = {
     {nullptr, nullptr},
 };
 
-void extend_datagram(lua_State* L) { luaL_setfuncs(L, kDatagramMethods, 0); }
+void extend_datagram(lua_State* L) { set_methods(L, kDatagramMethods, 0); }
 
 }  // namespace
 
@@ -268,7 +269,7 @@ void register_socket_functions(lua_State* L, int loop) {
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);
-    luaL_setfuncs(L, constructors, 1);
+    set_functions(L, constructors, 1);
 }
 
 }  // namespace lsock::lua::sock

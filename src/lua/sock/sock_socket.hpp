@@ -3,7 +3,7 @@
 // threads wait on. Binding code only: the socket logic is in src/core.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "core/datagram_socket.hpp"
 #include "core/stream_socket.hpp"

@@ -10,6 +10,7 @@
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_buffer.hpp"
 #include "lua/sock/sock_socket.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua::sock {
 
@@ -261,7 +262,7 @@ void register_tcp_methods(lua_State* L) {
     // The method table is at -1, the tcp metatable below it (register_socket_type).
     lua_pushvalue(L, -2);
     push_buffer_metatable(L);
-    luaL_setfuncs(L, methods, 2);
+    set_methods(L, methods, 2);
 }
 
 }  // namespace lsock::lua::sock

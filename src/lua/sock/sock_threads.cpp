@@ -9,6 +9,7 @@
 #include "lua/common/lua_compat.hpp"
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua::sock {
 
@@ -226,7 +227,7 @@ int sock_wrap(lua_State* L) {
     lua_pushvalue(L, 1);
     lua_xmove(L, co, 1);
     lua_pushvalue(L, loop_index());
-    lua_pushcclosure(L, guarded<wrapper_call>, 2);
+    push_function(L, guarded<wrapper_call>, 2, "wrap");
     return 1;
 }
 
@@ -279,7 +280,7 @@ void register_thread_functions(lua_State* L, int loop) {
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);
-    luaL_setfuncs(L, functions, 1);
+    set_functions(L, functions, 1);
 }
 
 }  // namespace lsock::lua::sock

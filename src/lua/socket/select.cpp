@@ -8,6 +8,7 @@
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
 #include "lua/socket/socket_object.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -123,7 +124,7 @@ int socket_select(lua_State* L) {
 
 void register_select(lua_State* L, int env_index) {
     lua_pushvalue(L, env_index);
-    lua_pushcclosure(L, guarded<socket_select>, 1);
+    push_function(L, guarded<socket_select>, 1, "select");
     lua_setfield(L, -2, "select");
 }
 

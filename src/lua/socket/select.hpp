@@ -1,6 +1,6 @@
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 namespace lsock::lua {
 

@@ -13,6 +13,7 @@
 #include "lua/common/text.hpp"
 #include "lua/socket/select.hpp"
 #include "lua/socket/socket_object.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -169,7 +170,7 @@ void push_socket_module(lua_State* L, Os& os, int owner_index) {
         {nullptr, nullptr},
     };
     lua_pushvalue(L, env);
-    luaL_setfuncs(L, functions, 1);
+    set_functions(L, functions, 1);
     register_select(L, env);
     set_constants(L);
     lua_remove(L, env);

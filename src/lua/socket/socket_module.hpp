@@ -2,7 +2,7 @@
 // one for the real kernel; the simulation builds one per simulated host.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include "lsock/os.hpp"
 

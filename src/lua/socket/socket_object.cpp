@@ -12,6 +12,7 @@
 #include "lua/common/lookup_in_flight.hpp"
 #include "lua/common/owned.hpp"
 #include "lua/common/text.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -56,8 +57,8 @@ int tostring_socket(lua_State* L) {
     return 1;
 }
 
-void extend_tcp(lua_State* L) { luaL_setfuncs(L, kTcpMethods, 0); }
-void extend_udp(lua_State* L) { luaL_setfuncs(L, kUdpMethods, 0); }
+void extend_tcp(lua_State* L) { set_methods(L, kTcpMethods, 0); }
+void extend_udp(lua_State* L) { set_methods(L, kUdpMethods, 0); }
 
 void set_env(lua_State* L, int env_index) {
     lua_pushvalue(L, env_index);

@@ -3,7 +3,7 @@
 // in, addresses out). Binding code only: no socket logic here.
 #pragma once
 
-#include <lua.hpp>
+#include "lua/common/lua_api.hpp"
 
 #include <string>
 #include <vector>

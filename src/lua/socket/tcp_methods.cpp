@@ -11,6 +11,7 @@
 #include "lua/common/guard.hpp"
 #include "lua/common/step_wait.hpp"
 #include "lua/socket/socket_object.hpp"
+#include "lua/common/trampoline.hpp"
 
 namespace lsock::lua {
 
@@ -74,7 +75,9 @@ int tcp_connect(lua_State* L) {
     double deadline = socket.call_deadline();
     if (!socket.connecting()) {
         if (int failed = push_lookup(L, socket.os(), 2, socket.family(), SocketType::Stream, false, deadline)) {
-            socket.close();
+            // On 5.1 and LuaJIT a lookup that waits comes back here, as a
+            // yield to return (trampoline.hpp): the call is not over.
+            if (!is_yield(L, failed)) socket.close();
             return failed;
         }
     } else {
@@ -276,7 +279,7 @@ int tcp_readuntil(lua_State* L) {
     state->inclusive = inclusive;
     std::memcpy(state + 1, pattern, pattern_size);
     lua_remove(L, 2);
-    lua_pushcclosure(L, guarded<readuntil_next>, 2);
+    push_function(L, guarded<readuntil_next>, 2, "readuntil");
     return 1;
 }
 
