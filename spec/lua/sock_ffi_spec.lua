@@ -235,6 +235,7 @@ describe("bad cdata arguments", function()
       { "length must be a whole number", function() call(p, 1.5) end },
       { "length too large", function() call(p, math.huge) end },
       { "NULL cdata pointer with a non-zero length", function() call(null, 1) end },
+      { "NULL cdata pointer with a non-zero length", function() call(null + 16, 4) end },
       -- Not an address at all, even when its value would be one.
       { "cdata pointer or array expected, got int64_t", function() call(ffi.new("int64_t", 5), 1) end },
       -- LuaJIT names intptr_t and uintptr_t by what they are (int64_t, ...).

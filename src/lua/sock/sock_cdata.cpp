@@ -79,6 +79,9 @@ char* to_pointer(lua_Number address) {
     return reinterpret_cast<char*>(static_cast<std::uintptr_t>(address));
 }
 
+// Nothing is mapped below this (Linux's vm.mmap_min_addr is at least a page).
+constexpr std::uintptr_t kFirstPage = 4096;
+
 // Past this a length is no longer exact as a Lua number.
 constexpr lua_Number kLargestLength = 9007199254740992.0;  // 2^53
 
@@ -111,7 +114,11 @@ char* check_cdata_bytes(lua_State* L, int index, int length_index, bool writable
     char* address = to_pointer(lua_tonumber(L, -3));
     lua_pop(L, 3);
     *size = check_cdata_length(L, length_index, writable);
-    luaL_argcheck(L, address != nullptr || *size == 0, index, "NULL cdata pointer with a non-zero length");
+    // NULL, and NULL plus an offset (a struct field of a NULL pointer): no
+    // memory is ever mapped in the first page, so such a pointer is a bug
+    // on the caller's side, not an address.
+    bool near_null = reinterpret_cast<std::uintptr_t>(address) < kFirstPage;
+    luaL_argcheck(L, !near_null || *size == 0, index, "NULL cdata pointer with a non-zero length");
     return address;
 }
 
