@@ -5,6 +5,7 @@
 
 #include "lua/common/guard.hpp"
 #include "lua/common/types.hpp"
+#include "lua/sock/sock_cdata.hpp"
 #include "lua/sock/sock_module.hpp"
 
 namespace lsock::lua::sock {
@@ -103,9 +104,18 @@ const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* 
         available = buffer->capacity;
     } else if (lua_type(L, index) == LUA_TSTRING) {
         data = lua_tolstring(L, index, &available);
+#if defined(LUAJIT_VERSION)
+    } else if (is_cdata(L, index)) {
+        // After the string and buffer checks: they pay nothing for it.
+        return check_cdata_bytes(L, index, length_index, false, size);
+    } else {
+        const char* got = luaL_typename(L, index);
+        luaL_argerror(L, index, lua_pushfstring(L, "string or sock.buffer (or a cdata pointer or array) expected, got %s", got));
+#else
     } else {
         const char* got = luaL_typename(L, index);
         luaL_argerror(L, index, lua_pushfstring(L, "string or sock.buffer expected, got %s", got));
+#endif
     }
     *size = available;
     if (!lua_isnoneornil(L, length_index)) {
@@ -118,14 +128,27 @@ const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* 
 }
 
 const char* bytes_at(lua_State* L, int index) {
-    // check_bytes let only a buffer or a string through: no check again.
-    if (lua_type(L, index) == LUA_TUSERDATA) return space_at(L, index);
+    // check_bytes let only a buffer, a string (or on LuaJIT a cdata it
+    // accepted) through: no check again.
+    if (lua_type(L, index) == LUA_TUSERDATA) return bytes_of(static_cast<BufferObject*>(lua_touserdata(L, index)));
+#if defined(LUAJIT_VERSION)
+    if (is_cdata(L, index)) return cdata_address(L, index);
+#endif
     return lua_tostring(L, index);
 }
 
 char* check_space(lua_State* L, int index, int length_index, std::size_t* size, int meta_index) {
     auto* buffer = meta_index ? test_buffer_with(L, index, meta_index) : test_buffer(L, index);
+#if defined(LUAJIT_VERSION)
+    if (!buffer) {
+        if (is_cdata(L, index)) return check_cdata_bytes(L, index, length_index, true, size);
+        const char* got = luaL_typename(L, index);
+        luaL_argerror(L, index, lua_pushfstring(L, "sock.buffer (or a cdata pointer or array) expected, got %s", got));
+        return nullptr;  // not reached: luaL_argerror raised
+    }
+#else
     if (!buffer) buffer = check_buffer(L, index);  // raises
+#endif
     *size = buffer->capacity;
     if (!lua_isnoneornil(L, length_index)) {
         lua_Integer length = luaL_checkinteger(L, length_index);
@@ -137,7 +160,12 @@ char* check_space(lua_State* L, int index, int length_index, std::size_t* size, 
     return bytes_of(buffer);
 }
 
-char* space_at(lua_State* L, int index) { return bytes_of(static_cast<BufferObject*>(lua_touserdata(L, index))); }
+char* space_at(lua_State* L, int index) {
+#if defined(LUAJIT_VERSION)
+    if (is_cdata(L, index)) return cdata_address(L, index);
+#endif
+    return bytes_of(static_cast<BufferObject*>(lua_touserdata(L, index)));
+}
 
 void register_buffer_functions(lua_State* L) {
     register_type(L, kBufferType);

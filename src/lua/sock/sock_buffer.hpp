@@ -12,7 +12,8 @@ namespace lsock::lua::sock {
 // hot methods keep it as an upvalue to check their arguments against.
 void push_buffer_metatable(lua_State* L);
 
-// Bytes to send: a string or a buffer at `index`, cut to the optional
+// Bytes to send: a string or a buffer at `index` (on LuaJIT also a cdata
+// pointer or array, with its length required: sock_cdata.hpp), cut to the optional
 // length at `length_index` (nil: all of it; more than there is: raised).
 // `meta_index` (0: look it up) may give the buffer metatable, e.g. an upvalue.
 const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* size, int meta_index = 0);
@@ -20,7 +21,8 @@ const char* check_bytes(lua_State* L, int index, int length_index, std::size_t* 
 // a buffer does not move, but attempts re-read it after each wait).
 const char* bytes_at(lua_State* L, int index);
 
-// Room to receive into: a buffer at `index`, at most `length_index` bytes
+// Room to receive into: a buffer at `index` (on LuaJIT also a cdata, as
+// above, not const), at most `length_index` bytes
 // of it (nil: the whole capacity; 0 or more than the capacity: raised).
 char* check_space(lua_State* L, int index, int length_index, std::size_t* size, int meta_index = 0);
 char* space_at(lua_State* L, int index);
