@@ -298,12 +298,15 @@ unsigned TcpSocket::poll() const {
 }
 
 int TcpSocket::set_option(SocketOption option, int value) {
+    const bool keepalive_was = keepalive_;
     int error = SimSocket::set_option(option, value);
     if (error == 0 && option == SocketOption::ReceiveBuffer) window_opened();
     if (error == 0 && option == SocketOption::NoDelay && nodelay_) output();
-    if (error == 0 && option == SocketOption::KeepAlive) {
-        // As Linux's setsockopt: the first probe a keepalive time from now.
+    if (error == 0 && option == SocketOption::KeepAlive && keepalive_ != keepalive_was) {
+        // As Linux's tcp_set_keepalive: turned on, the first probe is a
+        // keepalive time from now; turned off, the timer stops.
         keepalive_probes_out_ = 0;
+        keepalive_quiet_ = false;
         schedule_keepalive(host_.world().now() + host_.world().config().keepalive_time);
     }
     return error;
