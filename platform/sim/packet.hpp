@@ -1,7 +1,7 @@
 // What travels on a simulated wire: a TCP segment, a UDP datagram, or an
 // ICMP destination-unreachable: "port unreachable" from a host for a
 // datagram nobody receives, "host unreachable" from the sender's own stack
-// when nobody owns the address it sent to (its neighbour lookup failed).
+// for a TCP segment to an address nobody owns (its neighbour lookup failed).
 #pragma once
 
 #include <cstdint>

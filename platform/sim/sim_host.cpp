@@ -386,7 +386,8 @@ void SimHost::deliver_udp(const Packet& p) {
 
 void SimHost::deliver_unreachable(const Packet& p) {
     // As Linux's icmp_unreach: port unreachable is ECONNREFUSED, host
-    // unreachable EHOSTUNREACH; TCP takes it for its connection, UDP only on
+    // unreachable EHOSTUNREACH (sent about TCP only, see
+    // World::neighbour_failed); TCP takes it for its connection, UDP only on
     // sockets connected to the address (unconnected ones never hear of it).
     int error = (p.flags & kIcmpHost) ? EHOSTUNREACH : ECONNREFUSED;
     if (p.flags & kIcmpAboutTcp) {

@@ -209,10 +209,13 @@ void World::transmit(SimHost& from, Packet packet) {
 }
 
 void World::neighbour_failed(SimHost& from, const Packet& packet) {
-    if (packet.transport == Transport::Unreachable) return;  // no ICMP about an ICMP
+    // Only TCP hears of it: for UDP, Linux's host unreachable is a soft error
+    // (icmp_err_convert: not fatal) that a socket sees only with IP_RECVERR,
+    // which the modules never set; the datagram is simply gone.
+    if (packet.transport != Transport::Tcp) return;
     Packet icmp;
     icmp.transport = Transport::Unreachable;
-    icmp.flags = std::uint8_t(kIcmpHost | (packet.transport == Transport::Tcp ? kIcmpAboutTcp : 0));
+    icmp.flags = kIcmpHost | kIcmpAboutTcp;
     icmp.src = packet.dst;
     icmp.dst = packet.src;
     HostId id = from.id();

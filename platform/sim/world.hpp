@@ -162,7 +162,7 @@ private:
     Address network_of_ip(const Address& ip) const;
     // A packet to an address on a network nobody owns: the sender's
     // neighbour lookup fails after SimConfig::neighbour_timeout and its own
-    // stack answers with ICMP host unreachable.
+    // stack answers a TCP segment with ICMP host unreachable.
     void neighbour_failed(SimHost& from, const Packet& packet);
 
     // Declaration order is destruction order reversed: hosts (and their

@@ -98,24 +98,24 @@ describe("netsim fidelity: an address nobody owns #netsim", function()
     assert.equal(0, took)
   end)
 
-  it("a datagram to an unowned address: the connected UDP socket's next recv fails with EHOSTUNREACH", function()
+  -- Linux: for UDP the failed neighbour lookup's host unreachable is a soft
+  -- error (icmp_err_convert), reported only with IP_RECVERR.
+  it("a datagram to an unowned address from a connected UDP socket is just gone: no error is reported", function()
     local world, a = two_hosts(5)
-    local sent, err, took, later = on_a(world, a, function(socket)
+    local sent, err, later = on_a(world, a, function(socket)
       local u = socket.udp()
       assert(u:connect("10.0.0.99", 9000))
-      local t0 = world:now()
       local ok = u:send("hello")
-      u:settimeout(10)
+      u:settimeout(4)                            -- past the 3 s neighbour timeout
       local _, e = u:recv(100)
-      local elapsed = world:now() - t0
-      local again = u:send("again")              -- the error was reported once
+      local again = u:send("again")
       u:close()
-      return ok, e, elapsed, again
+      return ok, e, again
     end)
     assert.is_true(sent)
-    assert.equal("No route to host", err)
-    assert.is_true(took >= 3 and took < 3.01, "took " .. took)
+    assert.equal("Operation timed out", err)
     assert.is_true(later)
+    assert.equal(0, count_lines(world, "icmp-host-unreachable"))
   end)
 
   it("a datagram to an unowned address from an unconnected UDP socket: no error is reported", function()
