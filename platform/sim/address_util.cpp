@@ -41,6 +41,17 @@ Address to_socket_form(const Address& wire, Family family) {
     return Address::inet6(mapped, wire.port);
 }
 
+Address network_of(const Address& ip, int prefix_bits) {
+    Address network = ip;
+    network.port = 0;
+    for (std::size_t i = 0; i < network.ip.size(); ++i) {
+        int keep = prefix_bits - int(i) * 8;  // bits of this byte that stay
+        if (keep >= 8) continue;
+        network.ip[i] = keep <= 0 ? 0 : std::uint8_t(network.ip[i] & (0xff << (8 - keep)));
+    }
+    return network;
+}
+
 bool same_ip(const Address& a, const Address& b) {
     return a.family == b.family && std::memcmp(a.ip.data(), b.ip.data(), a.ip_size()) == 0;
 }

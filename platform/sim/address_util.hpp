@@ -25,6 +25,9 @@ Address to_wire(const Address& a);
 Address to_socket_form(const Address& wire, Family family);
 // True when both have the same family and IP (ports are not compared).
 bool same_ip(const Address& a, const Address& b);
+// The network an IP lies in: its first `prefix_bits` bits, the rest and the
+// port zero (10.0.3.7 with 16 gives 10.0.0.0).
+Address network_of(const Address& ip, int prefix_bits);
 
 // A strict order on (family, ip, port) so addresses can key ordered maps;
 // ordered maps keep iteration, and so the run, independent of hashing.

@@ -16,7 +16,10 @@ std::string PacketHeader::describe() const {
     switch (transport) {
         case Transport::Tcp: text = "tcp "; break;
         case Transport::Udp: text = "udp "; break;
-        case Transport::Unreachable: text = "icmp-unreachable "; break;
+        case Transport::Unreachable:
+            text = (flags & kIcmpHost) ? "icmp-host-unreachable " : "icmp-unreachable ";
+            if (flags & kIcmpAboutTcp) text += "tcp ";
+            break;
     }
     // Only when a trace line is read (the trace keeps headers, not text).
     text += src.to_string();

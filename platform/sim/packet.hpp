@@ -1,5 +1,7 @@
-// What travels on a simulated wire: a TCP segment, a UDP datagram, or the
-// ICMP "port unreachable" a host returns for a datagram nobody receives.
+// What travels on a simulated wire: a TCP segment, a UDP datagram, or an
+// ICMP destination-unreachable: "port unreachable" from a host for a
+// datagram nobody receives, "host unreachable" from the sender's own stack
+// for a TCP segment to an address nobody owns (its neighbour lookup failed).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,11 @@ enum class Transport : std::uint8_t { Tcp, Udp, Unreachable };
 // beyond the window, which the receiver refuses and acknowledges; an empty
 // segment with this mark asks the same question without that detour.
 enum : std::uint8_t { kSyn = 1, kAck = 2, kFin = 4, kRst = 8, kProbe = 16 };
+
+// The flags of an Unreachable packet: what its ICMP says. None set is a port
+// unreachable about a UDP datagram (the only kind there was at first, so its
+// trace hash did not change when the others came).
+enum : std::uint8_t { kIcmpHost = 1, kIcmpAboutTcp = 2 };
 
 // What the trace keeps of a packet: everything but the payload's bytes.
 struct PacketHeader {
@@ -34,7 +41,7 @@ struct PacketHeader {
 struct Packet {
     Transport transport = Transport::Tcp;
     // Wire form (see address_util.hpp). For Unreachable: src is the address the
-    // datagram was sent to, dst the sender it came from.
+    // packet was sent to, dst the sender it came from.
     Address src;
     Address dst;
     std::uint8_t flags = 0;

@@ -22,7 +22,23 @@ struct SimConfig {
     int synack_retries = 5;
     int data_retries = 15;     // Linux tcp_retries2
     double time_wait = 60.0;   // TIME_WAIT holds the address this long (checked lazily)
+    double fin_timeout = 60.0; // an orphan in FIN_WAIT2 waits this long for the peer's FIN (tcp_fin_timeout)
+    // SO_KEEPALIVE: the first probe after this much silence, then one every
+    // interval; after `probes` unanswered ones the connection ends with
+    // ETIMEDOUT (Linux tcp_keepalive_time / _intvl / _probes).
+    double keepalive_time = 7200.0;
+    double keepalive_interval = 75.0;
+    int keepalive_probes = 9;
     int max_backlog = 4096;    // SOMAXCONN
+
+    // Routing. An address on one of the world's networks (the /16 around a
+    // host's IPv4 address, the /64 around its IPv6 one) that no host owns
+    // answers, after Linux's ARP (neighbour discovery) timeout of 3 probes a
+    // second apart, with ICMP host unreachable; an address outside them all
+    // has no route (ENETUNREACH at once).
+    double neighbour_timeout = 3.0;
+    int network_prefix_v4 = 16;
+    int network_prefix_v6 = 64;
 
     // UDP: receive queue, counted as payload plus this much per datagram
     // (a kernel charges buffer overhead per packet too).

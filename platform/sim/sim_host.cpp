@@ -385,9 +385,22 @@ void SimHost::deliver_udp(const Packet& p) {
 }
 
 void SimHost::deliver_unreachable(const Packet& p) {
+    // As Linux's icmp_unreach: port unreachable is ECONNREFUSED, host
+    // unreachable EHOSTUNREACH (sent about TCP only, see
+    // World::neighbour_failed); TCP takes it for its connection, UDP only on
+    // sockets connected to the address (unconnected ones never hear of it).
+    int error = (p.flags & kIcmpHost) ? EHOSTUNREACH : ECONNREFUSED;
+    if (p.flags & kIcmpAboutTcp) {
+        auto it = tables_->tcp_connections.find({p.dst, p.src});
+        if (it != tables_->tcp_connections.end()) {
+            std::shared_ptr<TcpSocket> connection = it->second;
+            connection->on_unreachable(error);
+        }
+        return;
+    }
     for (const auto& holder : tables_->udp_ports.holders(p.dst.port)) {
         auto udp = std::static_pointer_cast<UdpSocket>(holder);
-        if (udp->match(p.dst, p.src) >= 0 && udp->connected_to(p.src)) udp->on_unreachable(p);
+        if (udp->match(p.dst, p.src) >= 0 && udp->connected_to(p.src)) udp->on_unreachable(error);
     }
 }
 

@@ -27,6 +27,7 @@ void TcpSocket::on_segment(const Packet& p) {
         case State::Established: break;
         default: return;
     }
+    heard_peer(!p.payload.empty() || (p.flags & kFin));
     if (p.flags & kRst) {
         on_reset(p);
         return;
@@ -69,6 +70,8 @@ void TcpSocket::on_syn_sent_segment(const Packet& p) {
     state_ = State::Established;
     was_established_ = true;
     host_.record("tcp-established", local_wire_.to_string() + ">" + peer_wire_.to_string());
+    last_heard_ = host_.world().now();
+    if (keepalive_) schedule_keepalive(last_heard_ + host_.world().config().keepalive_time);
     send_ack();
     output();  // a FIN queued by an early shutdown
     notify();
@@ -100,6 +103,8 @@ void TcpSocket::become_established_child() {
     rto_timer_.cancel();
     state_ = State::Established;
     was_established_ = true;
+    last_heard_ = host_.world().now();
+    if (keepalive_) schedule_keepalive(last_heard_ + host_.world().config().keepalive_time);
     auto listener = listener_.lock();
     if (!listener || listener->state_ != State::Listen) {
         send_reset();
@@ -204,6 +209,7 @@ void TcpSocket::on_ack(const Packet& p) {
             fin_acked_ = true;
             fin_sent_ = true;
             snd_una_ = ack;
+            maybe_arm_fin_timeout();
         }
         if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
         if (timing_ && ack >= rtt_seq_) {

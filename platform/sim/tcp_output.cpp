@@ -198,6 +198,8 @@ void TcpSocket::die(int error) {
     state_ = State::Dead;
     rto_timer_.cancel();
     persist_timer_.cancel();
+    keepalive_timer_.cancel();
+    fin_timer_.cancel();
     send_buffer_.clear();
     out_of_order_.clear();
     unregister_connection();
@@ -209,6 +211,8 @@ void TcpSocket::enter_time_wait() {
     time_wait_until_ = host_.world().now() + host_.world().config().time_wait;
     rto_timer_.cancel();
     persist_timer_.cancel();
+    keepalive_timer_.cancel();
+    fin_timer_.cancel();
     host_.record("tcp-time-wait", local_wire_.to_string() + ">" + peer_wire_.to_string());
     notify();
 }

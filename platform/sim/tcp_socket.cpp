@@ -13,7 +13,9 @@ TcpSocket::TcpSocket(SimHost& host, Family family)
     : SimSocket(host, family, SocketType::Stream),
       rto_(host.world().config().initial_rto),
       rto_timer_(host.world()),
-      persist_timer_(host.world()) {
+      persist_timer_(host.world()),
+      keepalive_timer_(host.world()),
+      fin_timer_(host.world()) {
     local_ = Address::any(family, 0);
 }
 
@@ -106,6 +108,9 @@ int TcpSocket::connect(const Address& address) {
     } else if (!host_.pick_source(dst, &source)) {
         return ENETUNREACH;
     }
+    // No route (an address outside the world's networks): Linux's connect
+    // fails at once. An unowned address on a network fails later, by ICMP.
+    if (!host_.world().routable(host_, dst)) return ENETUNREACH;
     if (!bound_) {
         if (int error = bind_ephemeral(source)) return error;
     } else {
@@ -163,6 +168,8 @@ IoResult TcpSocket::send(const void* data, std::size_t size) {
     if (room == 0) return {0, EAGAIN};
     std::size_t n = std::min(room, size);
     send_buffer_.append(data, n);
+    keepalive_quiet_ = false;  // something moves: the next keepalive probe may matter
+    keepalive_probes_out_ = 0;
     output();
     return {n, 0};
 }
@@ -266,6 +273,8 @@ void TcpSocket::close() {
             break;
         default: break;  // TIME_WAIT and dead connections have nothing left to do
     }
+    keepalive_timer_.cancel();  // an orphan is not kept alive (Linux: FIN_WAIT2 has its own timeout)
+    maybe_arm_fin_timeout();    // closed after shutdown(WR) was acknowledged
 }
 
 unsigned TcpSocket::poll() const {
@@ -289,10 +298,26 @@ unsigned TcpSocket::poll() const {
 }
 
 int TcpSocket::set_option(SocketOption option, int value) {
+    const bool keepalive_was = keepalive_;
     int error = SimSocket::set_option(option, value);
     if (error == 0 && option == SocketOption::ReceiveBuffer) window_opened();
     if (error == 0 && option == SocketOption::NoDelay && nodelay_) output();
+    if (error == 0 && option == SocketOption::KeepAlive && keepalive_ != keepalive_was) {
+        // As Linux's tcp_set_keepalive: turned on, the first probe is a
+        // keepalive time from now; turned off, the timer stops.
+        keepalive_probes_out_ = 0;
+        keepalive_quiet_ = false;
+        schedule_keepalive(host_.world().now() + host_.world().config().keepalive_time);
+    }
     return error;
+}
+
+void TcpSocket::on_unreachable(int error) {
+    auto keep = self();
+    if (state_ != State::SynSent) return;  // once connected, a soft error: retransmission decides
+    host_.record("tcp-unreachable", local_wire_.to_string() + ">" + peer_wire_.to_string());
+    last_connect_error_ = error;
+    die(error);
 }
 
 void TcpSocket::register_connection() {

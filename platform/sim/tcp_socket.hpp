@@ -6,11 +6,13 @@
 // reader is slow, cumulative ACKs with an out-of-order store at the receiver,
 // go-back-N retransmission on RTO (RFC 6298 estimator, Karn's rule) plus fast
 // retransmit on three duplicate ACKs, Nagle unless TCP_NODELAY, zero-window
-// probes, and Linux's close/reset rules. Congestion control is not modelled:
-// the window is the receiver's.
+// probes, keepalive probes (SO_KEEPALIVE), ICMP unreachable, and Linux's
+// close/reset rules (an orphan in FIN_WAIT2 gives up after tcp_fin_timeout).
+// Congestion control is not modelled: the window is the receiver's.
 //
 // Files: tcp_socket.cpp (the calls a program makes), tcp_input.cpp (segments
-// arriving), tcp_output.cpp (segments leaving, timers).
+// arriving), tcp_output.cpp (segments leaving, timers), tcp_idle.cpp (the
+// timers of a quiet connection: keepalive, the orphan's FIN_WAIT2 timeout).
 #pragma once
 
 #include <deque>
@@ -55,6 +57,10 @@ public:
     void on_segment(const Packet& packet);
     // A SYN for this listener.
     void on_syn(const Packet& packet);
+    // An ICMP destination unreachable about this connection (error:
+    // EHOSTUNREACH or ECONNREFUSED). Fatal while connecting, as in Linux's
+    // tcp_v4_err; later only a soft error (not modelled further).
+    void on_unreachable(int error);
 
     State state() const { return state_; }
     // TIME_WAIT is left lazily: the connection table asks when it looks.
@@ -95,6 +101,17 @@ private:
     // connection table forgets it. Buffered received data stays readable.
     void die(int error);
     void enter_time_wait();
+
+    // tcp_idle.cpp
+    // A segment came from the peer (data: it carried bytes or a FIN).
+    void heard_peer(bool data);
+    // Arms the keepalive timer to look at time `at` (SO_KEEPALIVE on,
+    // connection established, descriptor open), or stops it.
+    void schedule_keepalive(double at);
+    void on_keepalive();
+    // Our FIN is acknowledged and the descriptor is gone: FIN_WAIT2 of an
+    // orphan, which waits tcp_fin_timeout for the peer's FIN.
+    void maybe_arm_fin_timeout();
 
     State state_ = State::Closed;
     bool bound_ = false;
@@ -140,6 +157,17 @@ private:
     bool persist_busy_ = false;   // the next probe may end a stall (see arm_persist)
     Timer rto_timer_;
     Timer persist_timer_;
+
+    // Keepalive (tcp_idle.cpp).
+    Timer keepalive_timer_;
+    Timer fin_timer_;
+    double last_heard_ = 0;         // when a segment last came from the peer
+    int keepalive_probes_out_ = 0;  // keepalive probes not answered yet
+    // The last probe was answered and nothing was sent or received since:
+    // the next probe cannot change anything by itself, so it is a background
+    // event (as for zero-window probes, see arm_persist); a world where
+    // everybody waits on live but silent peers is still seen as deadlocked.
+    bool keepalive_quiet_ = false;
 
     // Receive side.
     std::uint64_t irs_ = 0;

@@ -58,7 +58,7 @@ int UdpSocket::connect(const Address& address) {
     Address dst = to_wire(address);
     if (is_any_ip(dst)) dst = Address::loopback(dst.family, dst.port);
     Address source;
-    if (!host_.pick_source(dst, &source)) return ENETUNREACH;
+    if (!host_.pick_source(dst, &source) || !host_.world().routable(host_, dst)) return ENETUNREACH;
     if (int error = autobind(dst)) return error;
     if (is_any_ip(local_)) {
         // Connecting fixes the source address, as getsockname then shows.
@@ -93,6 +93,7 @@ IoResult UdpSocket::send_to(const void* data, std::size_t size, const Address& t
     } else if (!host_.pick_source(dst, &source)) {
         return {0, ENETUNREACH};
     }
+    if (!host_.world().routable(host_, dst)) return {0, ENETUNREACH};
     if (int error = autobind(dst)) return {0, error};
     source.port = local_.port;
     Packet p;
@@ -190,8 +191,8 @@ void UdpSocket::on_datagram(const Packet& p) {
     notify();
 }
 
-void UdpSocket::on_unreachable(const Packet&) {
-    error_ = ECONNREFUSED;
+void UdpSocket::on_unreachable(int error) {
+    error_ = error;
     notify();
 }
 

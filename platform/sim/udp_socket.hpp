@@ -34,8 +34,9 @@ public:
     // negative when it does not take it, higher for a closer fit.
     int match(const Address& dst, const Address& src) const;
     void on_datagram(const Packet& packet);
-    // An ICMP port-unreachable for a datagram this socket sent.
-    void on_unreachable(const Packet& packet);
+    // An ICMP unreachable for a datagram this socket sent (ECONNREFUSED for
+    // a port unreachable), reported by the next call.
+    void on_unreachable(int error);
     bool connected_to(const Address& wire) const;
 
 private:

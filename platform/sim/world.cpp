@@ -50,7 +50,10 @@ SimHost* World::add_host(const std::string& name, const std::vector<std::string>
         }
     }
     HostId id = HostId(hosts_.size());
-    for (const auto& a : parsed) ip_owner_[a] = id;
+    for (const auto& a : parsed) {
+        ip_owner_[a] = id;
+        networks_.insert(network_of_ip(a));
+    }
     if (!Address::parse_ip(name, 0)) names_.add(name, parsed);
     hosts_.push_back(std::make_unique<SimHost>(*this, id, name, parsed));
     host_by_name_[name] = id;
@@ -94,6 +97,15 @@ bool World::add_name(const std::string& name, const std::vector<std::string>& ad
 SimHost* World::owner_of(const Address& ip) {
     auto it = ip_owner_.find(to_wire(ip));
     return it == ip_owner_.end() ? nullptr : hosts_[std::size_t(it->second)].get();
+}
+
+Address World::network_of_ip(const Address& ip) const {
+    return network_of(ip, ip.family == Family::Inet ? config_.network_prefix_v4 : config_.network_prefix_v6);
+}
+
+bool World::routable(const SimHost& from, const Address& ip) const {
+    Address wire = to_wire(ip);
+    return from.is_local_ip(wire) || ip_owner_.count(wire) || networks_.count(network_of_ip(wire));
 }
 
 // ---- Links and faults ----
@@ -172,7 +184,12 @@ EventId World::at(double time, std::function<void()> action, bool busy) {
 void World::transmit(SimHost& from, Packet packet) {
     SimHost* to = from.is_local_ip(packet.dst) ? &from : owner_of(packet.dst);
     if (!to) {
-        record("drop", from.name(), "no-route", packet);
+        if (routable(from, packet.dst)) {
+            record("drop", from.name(), "no-host", packet);
+            neighbour_failed(from, packet);
+        } else {
+            record("drop", from.name(), "no-route", packet);
+        }
         return;
     }
     LinkFate fate = links_.send(from.id(), to->id(), now_, packet.wire_size(), random_);
@@ -189,6 +206,21 @@ void World::transmit(SimHost& from, Packet packet) {
     }
     auto shared = std::make_shared<const Packet>(std::move(packet));
     for (double arrival : fate.arrivals) at(arrival, [this, dest, shared] { deliver(dest, *shared); });
+}
+
+void World::neighbour_failed(SimHost& from, const Packet& packet) {
+    // Only TCP hears of it: for UDP, Linux's host unreachable is a soft error
+    // (icmp_err_convert: not fatal) that a socket sees only with IP_RECVERR,
+    // which the modules never set; the datagram is simply gone.
+    if (packet.transport != Transport::Tcp) return;
+    Packet icmp;
+    icmp.transport = Transport::Unreachable;
+    icmp.flags = kIcmpHost | kIcmpAboutTcp;
+    icmp.src = packet.dst;
+    icmp.dst = packet.src;
+    HostId id = from.id();
+    // Busy: a connect waits for exactly this answer.
+    at(now_ + config_.neighbour_timeout, [this, id, icmp = std::move(icmp)] { deliver(id, icmp); });
 }
 
 void World::deliver(HostId to, const Packet& packet) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -144,6 +145,10 @@ public:
     void transmit(SimHost& from, Packet packet);
     // The host that owns a (wire form) IP, or nullptr.
     SimHost* owner_of(const Address& ip);
+    // Whether `from` has a route to a (wire form) IP: its own and loopback
+    // addresses, and every address on one of the world's networks (see
+    // SimConfig::network_prefix_v4), owned or not. No route is ENETUNREACH.
+    bool routable(const SimHost& from, const Address& ip) const;
     void record(const char* kind, const std::string& host, const std::string& detail) {
         trace_.record(now_, kind, host, detail);
     }
@@ -154,6 +159,11 @@ public:
 private:
     std::vector<Address> free_addresses() const;
     void deliver(HostId to, const Packet& packet);
+    Address network_of_ip(const Address& ip) const;
+    // A packet to an address on a network nobody owns: the sender's
+    // neighbour lookup fails after SimConfig::neighbour_timeout and its own
+    // stack answers a TCP segment with ICMP host unreachable.
+    void neighbour_failed(SimHost& from, const Packet& packet);
 
     // Declaration order is destruction order reversed: hosts (and their
     // sockets' timers) go before the queue they cancel events in.
@@ -167,6 +177,7 @@ private:
     Links links_;
     NameTable names_;
     std::map<Address, HostId, IpLess> ip_owner_;  // wire-form IP -> host
+    std::set<Address, IpLess> networks_;          // network_of each host's IP
     std::vector<std::unique_ptr<SimHost>> hosts_;
     std::map<std::string, HostId> host_by_name_;  // find_host without a walk
 };
