@@ -76,7 +76,7 @@ scenario("connect to an address nobody owns, and to one with no route", function
     c:close()
   end)
   t.sock_run(sock, 30)
-end, { netns = true, departure = "unreachable-host" })
+end, { netns = true })
 
 scenario("connect twice", function(t)
   local sock = t.sock()

@@ -144,7 +144,7 @@ scenario("an address with no route", function(t)
   t.rec("sendto", u:sendto("x", "172.16.5.5", 9))
   t.rec("connect", u:connect("172.16.5.5", 9))
   u:close()
-end, { netns = true, departure = "unreachable-host" })
+end, { netns = true })
 
 scenario("send on an unconnected socket", function(t)
   local u = t.socket.udp("inet")
