@@ -75,6 +75,11 @@ public:
     // The handle other pollers can join (Os::open_poller), e.g. the epoll
     // descriptor; kNoFd when the poller cannot be shared.
     virtual Fd native_handle() const = 0;
+
+    // What kind of handle native_handle() is ("epoll", "kqueue"), so that
+    // sock.epoll_fd and sock.kqueue_fd can refuse the other's; null when
+    // the poller cannot be shared.
+    virtual const char* kind() const { return nullptr; }
 };
 
 }  // namespace lsock

@@ -1,7 +1,6 @@
-#include "posix/epoll_poller.hpp"
+#include "posix/linux/epoll_poller.hpp"
 
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <new>
 
 #include "posix/posix_os.hpp"
+#include "posix/wake_fd.hpp"
 
 namespace lsock {
 namespace posix {
@@ -70,15 +70,16 @@ int EpollPoller::open(Fd shared, std::unique_ptr<Poller>* out) {
             return EINVAL;  // the destructor closes what was opened
         }
     }
-    int eventfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (eventfd < 0) return errno;
-    poller->mailbox_ = std::shared_ptr<Mailbox>(new (std::nothrow) Mailbox(eventfd));
-    if (!poller->mailbox_) {
-        ::close(eventfd);
-        return ENOMEM;
-    }
+    std::unique_ptr<WakeFd> wake(new (std::nothrow) WakeFd);
+    if (!wake) return ENOMEM;
+    if (int error = wake->open()) return error;
+    int doorbell_fd = wake->read_end();
+    std::unique_ptr<Doorbell> doorbell(new (std::nothrow) WakeFdDoorbell(std::move(wake)));
+    if (!doorbell) return ENOMEM;
+    poller->mailbox_ = std::shared_ptr<Mailbox>(new (std::nothrow) Mailbox(std::move(doorbell)));
+    if (!poller->mailbox_) return ENOMEM;
     if (int error = add(poller->private_, poller->shared_, kSharedEpoll)) return error;
-    if (int error = add(poller->private_, eventfd, kMailbox)) return error;
+    if (int error = add(poller->private_, doorbell_fd, kMailbox)) return error;
     poller->owner_ = mailboxes::add(poller->mailbox_);
     if (!poller->owner_) return ENOMEM;
     try {
@@ -94,7 +95,7 @@ EpollPoller::~EpollPoller() {
     if (owner_) mailboxes::remove(owner_);
     if (private_ >= 0) ::close(private_);
     if (shared_ >= 0) ::close(shared_);
-    // The eventfd closes with the mailbox's last reference.
+    // The doorbell closes with the mailbox's last reference.
 }
 
 void EpollPoller::set_registered(Fd fd, bool value) {

@@ -1,12 +1,13 @@
-// Where a poller that shares an epoll with others receives the events that
-// another poller took off the shared epoll.
+// Where a poller that shares its kernel queue (an epoll, a kqueue) with
+// others receives the events that another poller took off the shared queue.
 //
-// With one epoll shared by several threads, any thread's epoll_wait may
-// dequeue any descriptor's event. The one that dequeued it looks the
-// owner up here by the id stored in the event, queues the event in the
-// owner's mailbox and signals the owner's eventfd; the owner then handles it
-// on its own thread. Mailboxes are reference counted so that a sender never
-// writes to an eventfd that its owner already closed.
+// With one queue shared by several threads, any thread's wait may dequeue
+// any descriptor's event. The one that dequeued it looks the owner up here
+// by the id stored in the event, queues the event in the owner's mailbox and
+// rings the owner's doorbell (an eventfd on Linux, an EVFILT_USER event with
+// kqueue); the owner then handles it on its own thread. Mailboxes are
+// reference counted so that a sender never rings a doorbell whose owner
+// already closed it. Portable: the doorbells live beside their pollers.
 #pragma once
 
 #include <cstdint>
@@ -18,31 +19,37 @@
 
 namespace lsock::posix {
 
+// How a mailbox wakes its owner: any thread may ring; the owner resets it
+// before it takes what is queued (a ring after the reset wakes it again).
+class Doorbell {
+public:
+    virtual ~Doorbell() = default;
+    virtual void ring() = 0;
+    virtual void reset() = 0;
+};
+
 class Mailbox {
 public:
-    // Takes ownership of `eventfd` (closed with the last reference).
-    explicit Mailbox(int eventfd) : eventfd_(eventfd) {}
-    ~Mailbox();
+    explicit Mailbox(std::unique_ptr<Doorbell> doorbell) : doorbell_(std::move(doorbell)) {}
     Mailbox(const Mailbox&) = delete;
     Mailbox& operator=(const Mailbox&) = delete;
-
-    int eventfd() const { return eventfd_; }
 
     // Any thread: queues `event` and wakes the owner.
     void post(const PollerEvent& event);
     // Any thread: wakes the owner without an event.
     void ring();
+    Doorbell& doorbell() { return *doorbell_; }
     // The owner: moves everything queued to *out.
     void take(std::vector<PollerEvent>* out);
 
 private:
     std::mutex mutex_;
     std::vector<PollerEvent> queued_;
-    int eventfd_;
+    std::unique_ptr<Doorbell> doorbell_;
 };
 
 // The process-wide table of mailboxes by owner id. Ids fit in the bits of an
-// epoll event above kPollerTagBits and are never 0.
+// event's tag above kPollerTagBits and are never 0.
 namespace mailboxes {
 
 // Registers a new mailbox; 0 when the table is full or memory ran out.
