@@ -6,14 +6,14 @@
 // EV_EOF's fflags. libkqueue reads it with getsockopt(SO_ERROR), which on
 // Linux clears it: the next recv then sees a plain end of stream and a
 // connect in progress never learns it failed (PORTING.md). Builds over
-// libkqueue (LSOCK_POLLER_TAKES_SO_ERROR) keep the error here, by
+// libkqueue (LSOCK_LIBKQUEUE) keep the error here, by
 // descriptor, and PosixOs reports it in its place; elsewhere these are
 // no-ops the compiler removes.
 #pragma once
 
 namespace lsock::posix::taken_errors {
 
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
+#ifdef LSOCK_LIBKQUEUE
 // Any thread: `error` was taken off `fd`.
 void keep(int fd, int error);
 // The error taken off `fd` (once), or 0.

@@ -1,4 +1,4 @@
-// The real kernel's poller (epoll), through Os::open_poller: one-shot
+// The real kernel's poller (epoll, or kqueue in that flavour), through Os::open_poller: one-shot
 // watches, wake from another thread, and sharing one epoll between pollers
 // so that an event reaches the poller that owns the descriptor and no other.
 #include <catch2/catch.hpp>
@@ -41,8 +41,18 @@ TEST_CASE("epoll poller: a one-shot watch reports once until it is re-armed", "[
     CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
     REQUIRE(poller->watch(pair.server, kReadable | kWritable, 78, Trigger::OneShot) == 0);
     REQUIRE(poller->wait(pair.os.now() + 5, &events) == 0);
-    CHECK(events.at(0).tag == 78);
-    CHECK(events.at(0).events == (kReadable | kWritable));
+    // epoll reports both in one event; kqueue has a filter for each, and
+    // the second may come in the next wait.
+    unsigned reported = 0;
+    for (int round = 0; round < 2 && reported != (kReadable | kWritable); ++round) {
+        for (const PollerEvent& event : events) {
+            CHECK(event.tag == 78);
+            reported |= event.events;
+        }
+        events.clear();
+        if (reported != (kReadable | kWritable)) poller->wait(pair.os.now() + 5, &events);
+    }
+    CHECK(reported == (kReadable | kWritable));
 }
 
 TEST_CASE("epoll poller: watching a descriptor the kernel already dropped adds it again", "[epoll]") {
@@ -86,7 +96,12 @@ TEST_CASE("shared epoll: an event taken off by another poller reaches the owner,
     test::LoopbackPair pair;
     auto owner = open_poller();
     auto other = open_poller(owner->native_handle());
-    CHECK(other->native_handle() != owner->native_handle());  // its own reference to the same epoll
+#ifdef LSOCK_TEST_LIBKQUEUE
+    // A dup of a libkqueue descriptor is not a kqueue: the caller's is used (PORTING.md).
+    CHECK(other->native_handle() == owner->native_handle());
+#else
+    CHECK(other->native_handle() != owner->native_handle());  // its own reference to the same queue
+#endif
     REQUIRE(owner->watch(pair.server, kReadable, 5, Trigger::OneShot) == 0);
     pair.send_to_server("x");
     std::vector<PollerEvent> events;

@@ -153,10 +153,20 @@ int KqueuePoller::open(Fd shared, std::unique_ptr<Poller>* out) {
         // matters for libkqueue's, which are pipes (PORTING.md).
         (void)::fcntl(poller->shared_, F_SETFD, FD_CLOEXEC);
     } else {
+#ifdef LSOCK_LIBKQUEUE
+        // libkqueue sets up its table of kqueues in the first kqueue(): a
+        // kevent() before it dereferences a null table (PORTING.md).
+        static std::once_flag initialised;
+        std::call_once(initialised, [] {
+            int kq = ::kqueue();
+            if (kq >= 0) ::close(kq);
+        });
+#endif
+        if (::fcntl(shared, F_GETFD) < 0) return errno;  // EBADF: not open
         // Is it a kqueue? An empty kevent() call succeeds on one only.
         timespec zero{0, 0};
         if (::kevent(shared, nullptr, 0, nullptr, 0, &zero) < 0) return EINVAL;
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
+#ifdef LSOCK_LIBKQUEUE
         // libkqueue knows its kqueues by descriptor number: a dup is not
         // one. Use the caller's, which must stay open (PORTING.md).
         poller->shared_ = shared;
@@ -210,7 +220,7 @@ KqueuePoller::~KqueuePoller() {
 }
 
 int KqueuePoller::write_ident(Fd fd) {
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
+#ifdef LSOCK_LIBKQUEUE
     if (std::size_t(fd) < write_twins_.size() && write_twins_[fd] >= 0) return write_twins_[fd];
     try {
         if (std::size_t(fd) >= write_twins_.size()) write_twins_.resize(std::size_t(fd) + 1 + std::size_t(fd) / 2, -1);
@@ -235,13 +245,16 @@ int KqueuePoller::write_ident(Fd fd) {
 int KqueuePoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigger) {
     if (fd < 0) return EBADF;
     void* udata = as_udata((std::uint64_t(owner_) << kPollerTagBits) | (tag & kPollerTagMask));
-    int write_fd = write_ident(fd);
-    if (write_fd < 0) return errno;
+    bool writes = trigger == Trigger::Edge || (events & kWritable);
+    // Without a write filter asked for, no twin is made for it (-1 when
+    // there is none to take off either).
+    int write_fd = writes ? write_ident(fd) : existing_write_ident(fd);
+    if (writes && write_fd < 0) return errno;
     struct kevent changes[2];
     if (trigger == Trigger::Edge) {
         EV_SET(&changes[0], fd, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, udata);
         EV_SET(&changes[1], write_fd, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0, udata);
-        return change(shared_, changes, 2);
+        return added(fd, changes, 2);
     }
     // Level or one-shot: the filters asked for are added, the others go
     // (EV_DELETE of one that is not there says ENOENT: ignored).
@@ -256,19 +269,38 @@ int KqueuePoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigg
     }
     if (events & kWritable) {
         EV_SET(&changes[count++], write_fd, EVFILT_WRITE, EV_ADD | once, 0, 0, udata);
-    } else {
+    } else if (write_fd >= 0) {
         struct kevent off;
         EV_SET(&off, write_fd, EVFILT_WRITE, EV_DELETE, 0, 0, nullptr);
         (void)change(shared_, &off, 1);
     }
-    return count ? change(shared_, changes, count) : 0;
+    return count ? added(fd, changes, count) : 0;
+}
+
+int KqueuePoller::added(Fd fd, struct kevent* changes, int count) {
+    int error = change(shared_, changes, count);
+#ifdef LSOCK_LIBKQUEUE
+    // libkqueue keeps a descriptor's filters after it closes (its BUGS.md),
+    // and EV_ADD on such a stale filter of a new socket with the same
+    // number fails (EINPROGRESS): drop the stale one and add again. A real
+    // kernel drops them at close; the scheduler unwatches first anyway.
+    if (error) {
+        struct kevent stale;
+        EV_SET(&stale, fd, EVFILT_READ, EV_DELETE, 0, 0, nullptr);
+        (void)change(shared_, &stale, 1);
+        error = change(shared_, changes, count);
+    }
+#endif
+    return error;
+}
+
+int KqueuePoller::existing_write_ident(Fd fd) const {
+    if (!kWriteTwins) return fd;
+    return std::size_t(fd) < write_twins_.size() ? write_twins_[fd] : -1;
 }
 
 int KqueuePoller::unwatch(Fd fd) {
-    int write_fd = fd;
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
-    if (std::size_t(fd) < write_twins_.size()) write_fd = write_twins_[fd];
-#endif
+    int write_fd = existing_write_ident(fd);
     struct kevent gone;
     EV_SET(&gone, fd, EVFILT_READ, EV_DELETE, 0, 0, nullptr);
     int error = change(shared_, &gone, 1);
@@ -277,7 +309,7 @@ int KqueuePoller::unwatch(Fd fd) {
         int write_error = change(shared_, &gone, 1);
         if (!error || error == ENOENT) error = write_error;
     }
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
+#ifdef LSOCK_LIBKQUEUE
     if (write_fd >= 0 && write_fd != fd) {
         taken_errors::unalias(write_fd);
         ::close(write_fd);
@@ -302,7 +334,7 @@ void KqueuePoller::sort(int count, std::vector<PollerEvent>* out, bool* rung) {
         std::uint64_t data = from_udata(event.udata);
         std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
         PollerEvent polled{data & kPollerTagMask, from_kevent(event)};
-#ifdef LSOCK_POLLER_TAKES_SO_ERROR
+#ifdef LSOCK_LIBKQUEUE
         // libkqueue read the error with SO_ERROR, which cleared it: keep it
         // for the socket's next call (posix/taken_errors.hpp; a write
         // filter's twin is an alias of its socket there).

@@ -46,8 +46,13 @@ private:
     // Sorts what one kevent() returned: ours to *out, others' to their
     // mailboxes; *rung when our own doorbell was among them.
     void sort(int count, std::vector<PollerEvent>* out, bool* rung);
-    // The descriptor EVFILT_WRITE watches for `fd` (see write_twins_).
+    // The descriptor EVFILT_WRITE watches for `fd` (see write_twins_),
+    // made if need be; -1 with errno when it cannot be.
     int write_ident(Fd fd);
+    // The same, never made: -1 when there is none.
+    int existing_write_ident(Fd fd) const;
+    // Applies `changes` that add filters for `fd`.
+    int added(Fd fd, struct kevent* changes, int count);
 
     int shared_ = -1;
     std::uint32_t owner_ = 0;
@@ -59,5 +64,11 @@ private:
     // events when one epoll event gives two kevents: PORTING.md).
     std::vector<int> write_twins_;
 };
+
+#ifdef LSOCK_LIBKQUEUE
+constexpr bool kWriteTwins = true;
+#else
+constexpr bool kWriteTwins = false;
+#endif
 
 }  // namespace lsock::posix
