@@ -84,6 +84,24 @@ void remove(std::uint32_t owner) {
     t.owners.erase(found);
 }
 
+bool route(std::uint32_t self, Mailbox& own, std::uint64_t data, unsigned events, std::vector<PollerEvent>* out) {
+    std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
+    PollerEvent event{data & kPollerTagMask, events};
+    if (owner == self) {
+        try {
+            out->push_back(event);
+        } catch (const std::bad_alloc&) {
+            own.post(event);  // keep it for the next wait
+        }
+        return false;
+    }
+    std::shared_ptr<Mailbox> mailbox = find(owner);
+    if (!mailbox) return false;
+    mailbox->post(event);
+    count_forwarded();
+    return true;
+}
+
 void count_forwarded() { forwarded_events.fetch_add(1, std::memory_order_relaxed); }
 
 std::uint64_t forwarded() { return forwarded_events.load(std::memory_order_relaxed); }

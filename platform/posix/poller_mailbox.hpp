@@ -58,6 +58,13 @@ void remove(std::uint32_t owner);
 // Null when the owner is gone (its events are dropped: nobody waits for them).
 std::shared_ptr<Mailbox> find(std::uint32_t owner);
 
+// An event taken off a shared queue, with its owner's id above the tag in
+// `data`: appended to *out when the owner is `self` (into `own` mailbox when
+// out of memory, for the next wait), else posted to the owner's mailbox
+// (dropped when the owner is gone: nobody waits for it). True when it was
+// handed to another poller.
+bool route(std::uint32_t self, Mailbox& own, std::uint64_t data, unsigned events, std::vector<PollerEvent>* out);
+
 // Events handed from one poller to another so far, process-wide: how tests
 // see that sharing really happened.
 void count_forwarded();

@@ -331,29 +331,13 @@ void KqueuePoller::sort(int count, std::vector<PollerEvent>* out, bool* rung) {
             }
             continue;
         }
-        std::uint64_t data = from_udata(event.udata);
-        std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
-        PollerEvent polled{data & kPollerTagMask, from_kevent(event)};
 #ifdef LSOCK_LIBKQUEUE
         // libkqueue read the error with SO_ERROR, which cleared it: keep it
         // for the socket's next call (posix/taken_errors.hpp; a write
         // filter's twin is an alias of its socket there).
         if ((event.flags & EV_EOF) && event.fflags) taken_errors::keep(int(event.ident), int(event.fflags));
 #endif
-        if (owner == owner_) {
-            try {
-                out->push_back(polled);
-            } catch (const std::bad_alloc&) {
-                mailbox_->post(polled);  // keep it for the next wait
-            }
-            continue;
-        }
-        // Another poller's descriptor: it is that poller's to handle.
-        // (An owner that is gone had nobody waiting: drop the event.)
-        if (std::shared_ptr<Mailbox> mailbox = mailboxes::find(owner)) {
-            mailbox->post(polled);
-            mailboxes::count_forwarded();
-        }
+        mailboxes::route(owner_, *mailbox_, from_udata(event.udata), from_kevent(event), out);
     }
 }
 

@@ -142,24 +142,8 @@ int EpollPoller::harvest(std::vector<PollerEvent>* out) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
         for (int i = 0; i < n; ++i) {
-            std::uint64_t data = ready_[i].data.u64;
-            std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
-            PollerEvent event{data & kPollerTagMask, from_epoll(ready_[i].events)};
-            if (owner == owner_) {
-                try {
-                    out->push_back(event);
-                } catch (const std::bad_alloc&) {
-                    mailbox_->post(event);  // keep it for the next wait
-                }
-                continue;
-            }
-            // Another poller's descriptor: it is that poller's to handle.
-            // (An owner that is gone had nobody waiting: drop the event.)
-            if (std::shared_ptr<Mailbox> mailbox = mailboxes::find(owner)) {
-                mailbox->post(event);
+            if (mailboxes::route(owner_, *mailbox_, ready_[i].data.u64, from_epoll(ready_[i].events), out))
                 ++forwarded_;
-                mailboxes::count_forwarded();
-            }
         }
         if (n < int(ready_.size())) return 0;
     }
