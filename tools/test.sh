@@ -222,7 +222,8 @@ run_checks "luarocks make" bash spec/install/luarocks_make.sh
 # build's.
 kqueue_options=(-DLSOCK_POLLER=kqueue -DLSOCK_PORTABLE_POSIX=ON "-DLSOCK_LIBKQUEUE_SOURCE=$PWD/../shared/vendor/libkqueue")
 if build build-kqueue "${kqueue_options[@]}" -- lsock_lua core_tests threads_tests; then
-  run_ctest build-kqueue "kqueue + portable POSIX" -E "^(sim: |sim_tests_NOT_BUILT|alloc_sweep|netsim_sweep)"
+  run_ctest build-kqueue "kqueue + portable POSIX" -E "^(sim: |sim_tests_NOT_BUILT|alloc_sweep|netsim_sweep|threads:)"
+  run_ctest build-kqueue "kqueue: Lua states in two OS threads sharing one kqueue, lookup threads" -R "^threads:"
   run_busted build-kqueue loopback "loopback, kqueue + portable POSIX"
 fi
 
