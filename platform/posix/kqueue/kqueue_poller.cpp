@@ -4,9 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cmath>
+#include <chrono>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -69,7 +68,11 @@ public:
             if (!blocked_) return;  // it looks at `rung` before it blocks again
         }
         trigger();
-        while (blocked_now()) std::this_thread::yield();
+        // The owner leaves kevent() as soon as it runs: yield a little, then
+        // sleep a little. Bounded, so that a trigger that failed (the owner
+        // then wakes at its own deadline) cannot hold this thread for good.
+        for (int spin = 0; spin < 1000 && blocked_now(); ++spin) std::this_thread::yield();
+        for (int nap = 0; nap < 100 && blocked_now(); ++nap) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 
 private:
