@@ -7,7 +7,9 @@
 # by call), in a plain -Werror build; the install checks (spec/install: cmake --install
 # beside LuaSocket, LuaSec and copas; luarocks make); the 2-minute soak
 # (tools/soak) with the libFuzzer smoke runs (tools/fuzz/libfuzzer) beside
-# it; then the tests again under AddressSanitizer +
+# it; the kqueue + portable-POSIX flavour (libkqueue) with its ctest, its
+# two-thread shared-kqueue test and the loopback specs; then the tests
+# again under AddressSanitizer +
 # UndefinedBehaviorSanitizer (the busted specs once more under the
 # aggressive GC, and the random API driver), and ThreadSanitizer.
 # Ends with one line "N passed, M failed" over everything it ran; exits
@@ -210,6 +212,20 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   run_checks "soak, 2 minutes, 2000 connections" bash tools/soak/soak.sh build --minutes 2 --interval 30 --warmup 60
 fi
 run_checks "luarocks make" bash spec/install/luarocks_make.sh
+
+# The BSD flavour on Linux: the kqueue poller over libkqueue (built from
+# ../shared/vendor/libkqueue into the build folder) and the portable POSIX
+# socket calls (PORTING.md). Only what touches the posix backend is built:
+# the module, the core tests (with the nm check of the module), the
+# two-thread test with one shared kqueue; then the busted specs of socket and
+# sock on loopback. The simulated kernel's tests would only repeat the plain
+# build's.
+kqueue_options=(-DLSOCK_POLLER=kqueue -DLSOCK_PORTABLE_POSIX=ON "-DLSOCK_LIBKQUEUE_SOURCE=$PWD/../shared/vendor/libkqueue")
+if build build-kqueue "${kqueue_options[@]}" -- lsock_lua core_tests threads_tests; then
+  run_ctest build-kqueue "kqueue + portable POSIX" -E "^(sim: |sim_tests_NOT_BUILT|alloc_sweep|netsim_sweep|threads:)"
+  run_ctest build-kqueue "kqueue: Lua states in two OS threads sharing one kqueue, lookup threads" -R "^threads:"
+  run_busted build-kqueue loopback "loopback, kqueue + portable POSIX"
+fi
 
 # Sanitizers: the Lua interpreter is not instrumented, so the runtimes are
 # preloaded. Leak checking stays off for the interpreter (Lua's own

@@ -113,12 +113,21 @@ function sock.onerror(handler) end
 
 ---Without `fd`: the loop's epoll descriptor. With it: this loop joins that
 ---epoll (shared by Lua states in several OS threads); only while no thread
----of this loop waits.
+---of this loop waits. `nil, err` where the poller is kqueue.
 ---@param fd? integer
 ---@return integer|true|nil result
 ---@return string? err
 ---@return integer? errcode
 function sock.epoll_fd(fd) end
+
+---Without `fd`: the loop's kqueue descriptor. With it: this loop joins that
+---kqueue (shared by Lua states in several OS threads); only while no thread
+---of this loop waits. `nil, err` where the poller is epoll.
+---@param fd? integer
+---@return integer|true|nil result
+---@return string? err
+---@return integer? errcode
+function sock.kqueue_fd(fd) end
 
 ---What every sock socket has. Methods on a closed socket return
 ---`nil, "closed"` (`type`, `family`, `protocol` and `close` still work).

@@ -41,6 +41,8 @@ enum class Trigger {
     Edge,
 };
 
+// A descriptor ready for reading and writing may be reported in one event
+// (epoll) or in one event per direction (kqueue's filters).
 struct PollerEvent {
     std::uint64_t tag = 0;  // what `watch` was given
     unsigned events = 0;    // kReadable / kWritable / kHangup / kFailed
@@ -73,8 +75,13 @@ public:
     virtual int wake() = 0;
 
     // The handle other pollers can join (Os::open_poller), e.g. the epoll
-    // descriptor; kNoFd when the poller cannot be shared.
+    // or kqueue descriptor; kNoFd when the poller cannot be shared.
     virtual Fd native_handle() const = 0;
+
+    // What kind of handle native_handle() is ("epoll", "kqueue"), so that
+    // sock.epoll_fd and sock.kqueue_fd can refuse the other's; null when
+    // the poller cannot be shared.
+    virtual const char* kind() const { return nullptr; }
 };
 
 }  // namespace lsock

@@ -1,8 +1,6 @@
 #include "posix/async_resolver.hpp"
 
 #include <dlfcn.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -12,28 +10,26 @@
 #include <system_error>
 #include <thread>
 
+#include "posix/wake_fd.hpp"
+
 namespace lsock::posix {
 
 namespace {
 
 // One lookup, shared by its caller and the lookup thread that answers it:
-// whichever lets go last frees it (and closes the eventfd), so a caller that
+// whichever lets go last frees it (and closes its wake descriptor), so a caller that
 // gave up never waits for a resolver that does not answer.
 struct LookupJob {
     BlockingResolve resolve;
     std::string host, service;
     bool has_host = false, has_service = false;
     ResolveHints hints;
-    int event_fd = -1;
+    WakeFd ready;  // readable once answered
 
     std::mutex mutex;
     bool done = false;  // guarded by mutex, as are the two below
     ResolveError error = ResolveError::None;
     std::vector<ResolvedAddress> answers;
-
-    ~LookupJob() {
-        if (event_fd >= 0) ::close(event_fd);
-    }
 };
 
 // How long a lookup thread with nothing to do waits for the next lookup
@@ -71,10 +67,9 @@ void answer(LookupJob& job) {
         job.answers = std::move(answers);
         job.done = true;
     }
-    std::uint64_t one = 1;
-    // The counter cannot overflow with one write; a failure leaves the
-    // caller to its deadline, which is all it could do anyway.
-    (void)!::write(job.event_fd, &one, sizeof one);
+    // A failure leaves the caller to its deadline, which is all it could
+    // do anyway.
+    job.ready.signal();
 }
 
 void lookup_thread() {
@@ -114,7 +109,7 @@ void keep_module_loaded() {
 class ThreadLookup final : public PendingResolve {
 public:
     explicit ThreadLookup(std::shared_ptr<LookupJob> job) : job_(std::move(job)) {}
-    Fd ready_fd() const override { return job_->event_fd; }
+    Fd ready_fd() const override { return job_->ready.read_end(); }
     bool ready() override {
         std::lock_guard<std::mutex> lock(job_->mutex);
         return job_->done;
@@ -140,8 +135,7 @@ std::unique_ptr<PendingResolve> start_async_resolve(const BlockingResolve& resol
     if (host) job->host = host;
     if (service) job->service = service;
     job->hints = hints;
-    job->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (job->event_fd < 0) return nullptr;
+    if (job->ready.open() != 0) return nullptr;
     auto pending = std::make_unique<ThreadLookup>(job);
     keep_module_loaded();
     Pool& shared = pool();

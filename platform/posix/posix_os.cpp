@@ -16,6 +16,8 @@
 
 #include "posix/async_resolver.hpp"
 #include "posix/posix_address.hpp"
+#include "posix/socket_calls.hpp"
+#include "posix/taken_errors.hpp"
 
 namespace lsock {
 
@@ -95,6 +97,15 @@ ResolveError from_gai_error(int code) {
     }
 }
 
+// strerror_r comes in two forms, told apart by what it returns: the XSI one
+// (POSIX, the BSDs, macOS, musl) fills the buffer and returns 0 or an error;
+// the GNU one (glibc with _GNU_SOURCE, which g++ defines) returns the text,
+// which may be a static string instead of the buffer.
+[[maybe_unused]] const char* strerror_text(int rc, const char* buffer) {
+    return rc == 0 && buffer[0] ? buffer : "Unknown error";
+}
+[[maybe_unused]] const char* strerror_text(const char* text, const char*) { return text; }
+
 int native_flags(int flags) {
     int native = 0;
     if (flags & kResolvePassive) native |= AI_PASSIVE;
@@ -110,14 +121,16 @@ int native_flags(int flags) {
 }  // namespace
 
 int PosixOs::open_socket(Family family, SocketType type, int protocol, Fd* out) {
-    int fd = ::socket(to_native_family(family), native_type(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    int fd = open_socket_nonblocking(to_native_family(family), native_type(type), protocol);
     if (fd < 0) return errno;
     *out = fd;
     return 0;
 }
 
 int PosixOs::close(Fd fd) {
-    // Linux releases the descriptor even when close reports EINTR: never retry.
+    // Linux releases the descriptor even when close reports EINTR: never
+    // retry (nor on the BSDs, where EINTR leaves it closed too).
+    taken_errors::forget(fd);
     return result(::close(fd));
 }
 
@@ -145,6 +158,7 @@ int PosixOs::finish_connect(Fd fd) {
     socklen_t length = sizeof error;
     if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return errno;
     if (error) return error;
+    if (int taken = taken_errors::take(fd)) return taken;
     // SO_ERROR is 0 both when connected and while still connecting.
     sockaddr_storage peer;
     socklen_t peer_length = sizeof peer;
@@ -155,36 +169,44 @@ int PosixOs::finish_connect(Fd fd) {
 int PosixOs::accept(Fd fd, Fd* out, Address* peer) {
     sockaddr_storage native;
     socklen_t length = sizeof native;
-    int accepted;
-    do accepted = ::accept4(fd, reinterpret_cast<sockaddr*>(&native), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    while (accepted < 0 && errno == EINTR);
+    int accepted = accept_nonblocking(fd, reinterpret_cast<sockaddr*>(&native), &length);
     if (accepted < 0) return errno;
     *out = accepted;
     if (peer) *peer = from_sockaddr(reinterpret_cast<sockaddr*>(&native), length);
     return 0;
 }
 
-// MSG_NOSIGNAL: a peer that went away gives EPIPE here instead of a SIGPIPE
-// that would kill the process, and the process-wide disposition stays as the
-// program set it.
+// kSendFlags (MSG_NOSIGNAL, or SO_NOSIGPIPE set on the socket): a peer that
+// went away gives EPIPE here instead of a SIGPIPE that would kill the
+// process, and the process-wide disposition stays as the program set it.
 IoResult PosixOs::send(Fd fd, const void* data, std::size_t size) {
-    return io_result(::send(fd, data, size, MSG_NOSIGNAL));
+    IoResult r = io_result(::send(fd, data, size, kSendFlags));
+    if (r.error) r.error = taken_errors::instead_of(fd, r.error);
+    return r;
 }
 
 IoResult PosixOs::send_to(Fd fd, const void* data, std::size_t size, const Address& to) {
     sockaddr_storage native;
     socklen_t length = to_sockaddr(to, &native);
     if (!length) return {0, to.family == Family::Unix ? ENAMETOOLONG : EAFNOSUPPORT};
-    return io_result(::sendto(fd, data, size, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&native), length));
+    return io_result(::sendto(fd, data, size, kSendFlags, reinterpret_cast<sockaddr*>(&native), length));
 }
 
-IoResult PosixOs::receive(Fd fd, void* buffer, std::size_t size) { return io_result(::recv(fd, buffer, size, 0)); }
+IoResult PosixOs::receive(Fd fd, void* buffer, std::size_t size) {
+    IoResult r = io_result(::recv(fd, buffer, size, 0));
+    // An end of stream or "nothing yet" may hide an error that the poller
+    // took off the socket (taken_errors.hpp).
+    if (r.error || (r.bytes == 0 && size > 0)) {
+        if (int taken = taken_errors::instead_of(fd, r.error ? r.error : -1); taken > 0) return {0, taken};
+    }
+    return r;
+}
 
 IoResult PosixOs::receive_from(Fd fd, void* buffer, std::size_t size, Address* from) {
     sockaddr_storage native;
     socklen_t length = sizeof native;
     ssize_t n = ::recvfrom(fd, buffer, size, 0, reinterpret_cast<sockaddr*>(&native), &length);
-    if (n < 0) return {0, errno};
+    if (n < 0) return {0, taken_errors::instead_of(fd, errno)};
     if (from) *from = length ? from_sockaddr(reinterpret_cast<sockaddr*>(&native), length) : Address{};
     return {std::size_t(n), 0};
 }
@@ -287,8 +309,8 @@ std::string PosixOs::resolve_error_message(ResolveError error) {
 
 std::string PosixOs::error_message(int error) {
     char text[256];
-    // The GNU strerror_r may return a static string instead of filling `text`.
-    return ::strerror_r(error, text, sizeof text);
+    text[0] = 0;
+    return strerror_text(::strerror_r(error, text, sizeof text), text);
 }
 
 int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {

@@ -1,5 +1,6 @@
 // Several Lua states in several OS threads sharing one epoll through
-// sock.epoll_fd (docs/sock.md, "Several OS threads"): an event is handled
+// sock.epoll_fd, or one kqueue through sock.kqueue_fd in the kqueue flavour
+// (LSOCK_TEST_POLLER; docs/sock.md, "Several OS threads"): an event is handled
 // by the state that owns the socket, never by another. Two threads, each
 // with its own Lua state, serve 1000 connections together; run it in a
 // -DLSOCK_TSAN=ON build to have ThreadSanitizer watch the forwarding between
@@ -13,7 +14,11 @@
 #include <string>
 #include <thread>
 
-#include "posix/epoll_mailbox.hpp"
+#include "posix/poller_mailbox.hpp"
+
+#ifndef LSOCK_TEST_POLLER
+#define LSOCK_TEST_POLLER "epoll"
+#endif
 
 extern "C" int luaopen_lsock_sock(lua_State* L);
 
@@ -77,7 +82,7 @@ function connect(port, connections, rounds)
   end
 end
 
-function epoll_fd(fd) return sock.epoll_fd(fd) end
+function poller_fd(fd) return sock[POLLER .. "_fd"](fd) end
 function run(limit) return sock.start(limit) end
 )lua";
 
@@ -92,6 +97,8 @@ struct LuaState {
         lua_pushcfunction(L, luaopen_lsock_sock);
         lua_setfield(L, -2, "sock");
         lua_pop(L, 2);
+        lua_pushstring(L, LSOCK_TEST_POLLER);
+        lua_setglobal(L, "POLLER");
         REQUIRE(luaL_loadstring(L, kScript) == LUA_OK);
         lua_pushstring(L, name);
         check(lua_pcall(L, 1, 0, 0));
@@ -153,17 +160,18 @@ int connections_per_state(int wanted) {
 
 }  // namespace
 
-TEST_CASE("two OS threads with a Lua state each share one epoll and serve 1000 connections", "[threads]") {
+TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " and serve 1000 connections",
+          "[threads]") {
     const int kPerState = connections_per_state(500);  // connections each state's server takes
     if (kPerState < 500) WARN("descriptor limit too low: " << 2 * kPerState << " connections instead of 1000");
     constexpr int kRounds = 3;
     LuaState a("a");
     LuaState b("b");
 
-    a.call("epoll_fd", {});
+    a.call("poller_fd", {});
     lua_Integer shared = lua_tointeger(a.L, -1);
     REQUIRE(shared >= 0);
-    b.call("epoll_fd", {shared});
+    b.call("poller_fd", {shared});
     REQUIRE(lua_toboolean(b.L, -1));
 
     a.call("listen", {kPerState});

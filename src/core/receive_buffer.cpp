@@ -1,9 +1,29 @@
 #include "core/receive_buffer.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
+#include <new>
+#include <string_view>
 #include <cstring>
 
 namespace lsock {
+
+namespace {
+
+// The first `pattern` in [from, end), or end. Boyer-Moore needs tables (a
+// few hundred bytes); without memory for them, the plain search is still
+// right, only slower on pathological input.
+const char* linear_search(const char* from, const char* end, std::string_view pattern) {
+    try {
+        return std::search(from, end, std::boyer_moore_searcher<std::string_view::const_iterator>(pattern.begin(), pattern.end()));
+    } catch (const std::bad_alloc&) {
+        return std::search(from, end, pattern.begin(), pattern.end());
+    }
+}
+
+}  // namespace
+
 
 ReceiveBuffer::~ReceiveBuffer() { std::free(storage_); }
 
@@ -58,8 +78,8 @@ std::size_t ReceiveBuffer::find(std::string_view pattern, std::size_t from) cons
     // delimiter such as "\r\n" in text is found at memory speed. A pattern
     // whose first byte keeps matching ("aab" in "aaaa...") would make that
     // quadratic, so once the false starts cost more than the bytes they
-    // skipped, the rest of the search is memmem's (two-way: linear, and
-    // correct for repeated prefixes).
+    // skipped, the rest of the search is Boyer-Moore's (linear for a first
+    // match, and correct for repeated prefixes; memmem is not POSIX).
     std::size_t compared = 0;
     for (const char* at = start; at <= last;) {
         at = static_cast<const char*>(std::memchr(at, first, std::size_t(last - at) + 1));
@@ -69,8 +89,9 @@ std::size_t ReceiveBuffer::find(std::string_view pattern, std::size_t from) cons
         ++at;
         compared += rest;
         if (compared > std::size_t(at - start) + kFalseStartAllowance) {
-            const void* hit = memmem(at, std::size_t(base + size() - at), pattern.data(), pattern.size());
-            return hit ? std::size_t(static_cast<const char*>(hit) - base) : npos;
+            const char* end = base + size();
+            const char* hit = linear_search(at, end, pattern);
+            return hit == end ? npos : std::size_t(hit - base);
         }
     }
     return npos;

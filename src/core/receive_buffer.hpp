@@ -46,7 +46,7 @@ public:
     // Linear in the bytes searched, whatever the pattern.
     std::size_t find(std::string_view pattern, std::size_t from = 0) const;
     // Bytes of false-start comparisons find() allows beyond the bytes it
-    // has scanned before it hands the search to memmem.
+    // has scanned before it hands the search to Boyer-Moore (std::boyer_moore_searcher).
     static constexpr std::size_t kFalseStartAllowance = 256;
     std::size_t resume_point(std::size_t pattern_size) const {
         return size() >= pattern_size ? size() - pattern_size + 1 : 0;

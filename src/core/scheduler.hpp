@@ -54,6 +54,9 @@ public:
     // The poller's native handle (opening the poller if needed), or kNoFd
     // with *error set.
     Fd poller_handle(int* error);
+    // The kind of that handle ("epoll", "kqueue"), null when not shareable
+    // or no poller is open yet.
+    const char* poller_kind() const { return poller_ ? poller_->kind() : nullptr; }
     // For tests: a poller of the caller's making.
     void set_poller(std::unique_ptr<Poller> poller) {
         poller_ = std::move(poller);

@@ -6,6 +6,22 @@
 namespace lsock {
 
 namespace {
+
+// ENONET ("machine is not on the network") is Linux's; BSD and macOS have
+// no such errno.
+bool is_enonet(int error) {
+#ifdef ENONET
+    return error == ENONET;
+#else
+    (void)error;
+    return false;
+#endif
+}
+
+}  // namespace
+
+
+namespace {
 // How much one receive asks the Os for: big enough that bulk transfers make
 // few calls, small enough that an idle socket's buffer stays cheap.
 constexpr std::size_t kReceiveChunk = 64 * 1024;
@@ -81,7 +97,7 @@ Step StreamSocket::accept(Fd* accepted, Address* peer) {
         // listener is fine and waits for the next one (accept(2), "Error
         // handling").
         if (error == ECONNABORTED || error == EPROTO || error == ENETDOWN || error == ENOPROTOOPT ||
-            error == EHOSTDOWN || error == ENONET || error == EHOSTUNREACH || error == EOPNOTSUPP ||
+            error == EHOSTDOWN || is_enonet(error) || error == EHOSTUNREACH || error == EOPNOTSUPP ||
             error == ENETUNREACH)
             return Step::blocked(kReadable);
         return error ? Step::failed(error) : Step::done();

@@ -3,6 +3,7 @@
 // the loop userdata as upvalue 1.
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
@@ -242,24 +243,43 @@ int sock_onerror(lua_State* L) {
     return 1;  // the handler it replaced
 }
 
-int sock_epoll_fd(lua_State* L) {
+// sock.epoll_fd and sock.kqueue_fd: the poller's descriptor, or joins
+// another state's. Each answers nil, err where the build's poller is the
+// other kind (docs/sock.md, "Several OS threads").
+int poller_fd(lua_State* L, const char* kind, const char* name) {
     LoopObject* loop = live_loop(L, loop_index());
-    if (lua_isnoneornil(L, 1)) {
-        int error = 0;
-        Fd handle = loop->scheduler->poller_handle(&error);
-        if (handle == kNoFd) return push_sock_error(L, *loop->os, error);
+    bool set = !lua_isnoneornil(L, 1);
+    lua_Integer fd = 0;
+    if (set) {
+        fd = luaL_checkinteger(L, 1);
+        luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "descriptor expected");
+    }
+    int error = 0;
+    Fd handle = loop->scheduler->poller_handle(&error);
+    if (handle == kNoFd) return push_sock_error(L, *loop->os, error);
+    const char* actual = loop->scheduler->poller_kind();
+    if (!actual || std::strcmp(actual, kind) != 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: the poller here is %s, not %s", name, actual ? actual : "not shareable", kind);
+        return 2;
+    }
+    if (!set) {
         lua_pushinteger(L, handle);
         return 1;
     }
-    lua_Integer fd = luaL_checkinteger(L, 1);
-    luaL_argcheck(L, fd >= 0 && fd <= 0x7fffffff, 1, "descriptor expected");
-    int error = loop->scheduler->use_poller(Fd(fd));
-    if (error == EBUSY) return luaL_error(L, "sock.epoll_fd: the poller cannot change while threads wait");
-    if (error == EINVAL || error == EBADF) return luaL_argerror(L, 1, "not an epoll descriptor");
+    error = loop->scheduler->use_poller(Fd(fd));
+    if (error == EBUSY) return luaL_error(L, "%s: the poller cannot change while threads wait", name);
+    if (error == EINVAL || error == EBADF) {
+        lua_pushfstring(L, "not %s %s descriptor", kind[0] == 'e' ? "an" : "a", kind);
+        return luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
     if (error) return push_sock_error(L, *loop->os, error);
     lua_pushboolean(L, 1);
     return 1;
 }
+
+int sock_epoll_fd(lua_State* L) { return poller_fd(L, "epoll", "sock.epoll_fd"); }
+int sock_kqueue_fd(lua_State* L) { return poller_fd(L, "kqueue", "sock.kqueue_fd"); }
 
 int sock_clock(lua_State* L) {
     lua_pushnumber(L, live_loop(L, loop_index())->os->now());
@@ -276,7 +296,7 @@ void register_thread_functions(lua_State* L, int loop) {
         // time
         {"sleep", guarded<sock_sleep>}, {"sleep_until", guarded<sock_sleep_until>}, {"clock", guarded<sock_clock>},
         // the poller, shared with other states
-        {"epoll_fd", guarded<sock_epoll_fd>},
+        {"epoll_fd", guarded<sock_epoll_fd>}, {"kqueue_fd", guarded<sock_kqueue_fd>},
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);

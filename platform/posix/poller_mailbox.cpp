@@ -1,16 +1,10 @@
-#include "posix/epoll_mailbox.hpp"
-
-#include <sys/eventfd.h>
-#include <unistd.h>
+#include "posix/poller_mailbox.hpp"
 
 #include <atomic>
-#include <cerrno>
 #include <new>
 #include <unordered_map>
 
 namespace lsock::posix {
-
-Mailbox::~Mailbox() { ::close(eventfd_); }
 
 void Mailbox::post(const PollerEvent& event) {
     bool was_empty;
@@ -29,20 +23,11 @@ void Mailbox::post(const PollerEvent& event) {
     if (was_empty) ring();
 }
 
-void Mailbox::ring() {
-    std::uint64_t one = 1;
-    ssize_t n;
-    do n = ::write(eventfd_, &one, sizeof one);
-    while (n < 0 && errno == EINTR);
-    // EAGAIN means the counter is saturated: the owner is already woken.
-}
+void Mailbox::ring() { doorbell_->ring(); }
 
 void Mailbox::take(std::vector<PollerEvent>* out) {
-    std::uint64_t count;
-    ssize_t n;
-    // Reset the eventfd first: a post after this rings it again.
-    do n = ::read(eventfd_, &count, sizeof count);
-    while (n < 0 && errno == EINTR);
+    // Reset the doorbell first: a post after this rings it again.
+    doorbell_->reset();
     std::lock_guard<std::mutex> lock(mutex_);
     try {
         out->insert(out->end(), queued_.begin(), queued_.end());
@@ -97,6 +82,24 @@ void remove(std::uint32_t owner) {
     if (found == t.owners.end()) return;
     gone = std::move(found->second);
     t.owners.erase(found);
+}
+
+bool route(std::uint32_t self, Mailbox& own, std::uint64_t data, unsigned events, std::vector<PollerEvent>* out) {
+    std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
+    PollerEvent event{data & kPollerTagMask, events};
+    if (owner == self) {
+        try {
+            out->push_back(event);
+        } catch (const std::bad_alloc&) {
+            own.post(event);  // keep it for the next wait
+        }
+        return false;
+    }
+    std::shared_ptr<Mailbox> mailbox = find(owner);
+    if (!mailbox) return false;
+    mailbox->post(event);
+    count_forwarded();
+    return true;
 }
 
 void count_forwarded() { forwarded_events.fetch_add(1, std::memory_order_relaxed); }

@@ -4,9 +4,9 @@
 // Sockets are registered in one epoll, the *shared* one, which other pollers
 // may join. A poller never blocks on the shared epoll itself: it blocks on a
 // *private* epoll that holds the shared one and the poller's mailbox
-// eventfd. When the shared epoll is ready it takes events off it without
+// wake descriptor. When the shared epoll is ready it takes events off it without
 // blocking; events of its own descriptors it returns, others it forwards to
-// their owner's mailbox (epoll_mailbox.hpp). Each event carries its owner's
+// their owner's mailbox (posix/poller_mailbox.hpp). Each event carries its owner's
 // id above the caller's tag, and every watch is edge-triggered or one-shot,
 // so an event is taken off once and delivered to exactly the poller that
 // owns the descriptor.
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "lsock/poller.hpp"
-#include "posix/epoll_mailbox.hpp"
+#include "posix/poller_mailbox.hpp"
 
 namespace lsock::posix {
 
@@ -35,6 +35,7 @@ public:
     void wait_items(std::vector<PollItem>* out) override;
     int wake() override;
     Fd native_handle() const override { return shared_; }
+    const char* kind() const override { return "epoll"; }
 
     // Events this poller took off the shared epoll for another owner.
     std::uint64_t forwarded() const { return forwarded_; }

@@ -1,7 +1,6 @@
-#include "posix/epoll_poller.hpp"
+#include "posix/linux/epoll_poller.hpp"
 
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <new>
 
 #include "posix/posix_os.hpp"
+#include "posix/wake_fd.hpp"
 
 namespace lsock {
 namespace posix {
@@ -70,15 +70,16 @@ int EpollPoller::open(Fd shared, std::unique_ptr<Poller>* out) {
             return EINVAL;  // the destructor closes what was opened
         }
     }
-    int eventfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (eventfd < 0) return errno;
-    poller->mailbox_ = std::shared_ptr<Mailbox>(new (std::nothrow) Mailbox(eventfd));
-    if (!poller->mailbox_) {
-        ::close(eventfd);
-        return ENOMEM;
-    }
+    std::unique_ptr<WakeFd> wake(new (std::nothrow) WakeFd);
+    if (!wake) return ENOMEM;
+    if (int error = wake->open()) return error;
+    int doorbell_fd = wake->read_end();
+    std::unique_ptr<Doorbell> doorbell(new (std::nothrow) WakeFdDoorbell(std::move(wake)));
+    if (!doorbell) return ENOMEM;
+    poller->mailbox_ = std::shared_ptr<Mailbox>(new (std::nothrow) Mailbox(std::move(doorbell)));
+    if (!poller->mailbox_) return ENOMEM;
     if (int error = add(poller->private_, poller->shared_, kSharedEpoll)) return error;
-    if (int error = add(poller->private_, eventfd, kMailbox)) return error;
+    if (int error = add(poller->private_, doorbell_fd, kMailbox)) return error;
     poller->owner_ = mailboxes::add(poller->mailbox_);
     if (!poller->owner_) return ENOMEM;
     try {
@@ -94,7 +95,7 @@ EpollPoller::~EpollPoller() {
     if (owner_) mailboxes::remove(owner_);
     if (private_ >= 0) ::close(private_);
     if (shared_ >= 0) ::close(shared_);
-    // The eventfd closes with the mailbox's last reference.
+    // The doorbell closes with the mailbox's last reference.
 }
 
 void EpollPoller::set_registered(Fd fd, bool value) {
@@ -141,24 +142,8 @@ int EpollPoller::harvest(std::vector<PollerEvent>* out) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
         for (int i = 0; i < n; ++i) {
-            std::uint64_t data = ready_[i].data.u64;
-            std::uint32_t owner = std::uint32_t(data >> kPollerTagBits);
-            PollerEvent event{data & kPollerTagMask, from_epoll(ready_[i].events)};
-            if (owner == owner_) {
-                try {
-                    out->push_back(event);
-                } catch (const std::bad_alloc&) {
-                    mailbox_->post(event);  // keep it for the next wait
-                }
-                continue;
-            }
-            // Another poller's descriptor: it is that poller's to handle.
-            // (An owner that is gone had nobody waiting: drop the event.)
-            if (std::shared_ptr<Mailbox> mailbox = mailboxes::find(owner)) {
-                mailbox->post(event);
+            if (mailboxes::route(owner_, *mailbox_, ready_[i].data.u64, from_epoll(ready_[i].events), out))
                 ++forwarded_;
-                mailboxes::count_forwarded();
-            }
         }
         if (n < int(ready_.size())) return 0;
     }

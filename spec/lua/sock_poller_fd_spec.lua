@@ -1,0 +1,110 @@
+-- sock.epoll_fd and sock.kqueue_fd: get or set the loop's epoll or kqueue,
+-- so that loops can share one. Whichever poller the build has is tested
+-- (epoll on Linux, kqueue on the BSDs and in the libkqueue flavour:
+-- PORTING.md); the other's function answers nil, err. The simulated kernel
+-- has neither (both return nil, err). Several OS threads sharing one are
+-- tested in spec/threads (Catch2, TSan).
+
+local net = require "spec.support.net"
+local support = require "spec.lua.sock_support"
+
+-- The build's poller: the one whose function gives a descriptor.
+local function kind_of(sock) return sock.epoll_fd() and "epoll" or "kqueue" end
+-- The poller's function, called by its own field name (so that an error it
+-- raises names it as a program's call would).
+local function poller_fd(sock, ...)
+  if kind_of(sock) == "epoll" then return sock.epoll_fd(...) end
+  return sock.kqueue_fd(...)
+end
+
+describe("sock.epoll_fd, sock.kqueue_fd #loopback", function()
+
+  it("one of them is the build's poller, and the other answers nil, err", support.test(function(sock)
+    local kind = kind_of(sock)
+    local other = kind == "epoll" and "kqueue" or "epoll"
+    assert.is_number(sock[kind .. "_fd"]())
+    local none, err = sock[other .. "_fd"]()
+    assert.is_nil(none)
+    assert.matches(kind, err)
+    assert.matches(other, err)
+    none, err = sock[other .. "_fd"](sock[kind .. "_fd"]())
+    assert.is_nil(none)
+    assert.matches(kind, err)
+  end))
+
+  it("returns the loop's descriptor", support.test(function(sock)
+    local fd = poller_fd(sock)
+    assert.is_number(fd)
+    assert.is_true(fd >= 0)
+    assert.equal(fd, poller_fd(sock))
+  end))
+
+  it("lets two loops share one poller, each serving its own sockets", support.test(function(a)
+    local b = net.sock()
+    b.onerror(function(msg) error(msg) end)
+    assert.is_true(poller_fd(b, poller_fd(a)))
+    local served = { a = 0, b = 0 }
+    local function serve(sock, name, n)
+      local l, port = support.listener(sock)
+      sock.newthread(function()
+        for _ = 1, n do
+          local c = assert(l:accept())
+          sock.newthread(function()
+            local buf = sock.buffer(64)
+            local got = assert(c:recv(buf))
+            assert(c:send(buf, got))
+            c:close()
+            served[name] = served[name] + 1
+          end)
+        end
+        l:close()
+      end)
+      return port
+    end
+    local a_port = serve(a, "a", 20)
+    local b_port = serve(b, "b", 20)
+    -- Each loop's clients talk to the other loop's server.
+    local function clients(sock, port, n)
+      for i = 1, n do
+        sock.newthread(function()
+          local c = assert(sock.tcp())
+          assert(c:connect(net.host, port))
+          assert(c:send("m" .. i))
+          assert.equal("m" .. i, (support.read_all(sock, c)))
+          c:close()
+        end)
+      end
+    end
+    clients(a, b_port, 20)
+    clients(b, a_port, 20)
+    -- One OS thread drives both loops in turn: an event either one takes
+    -- off the shared poller must reach the loop that owns the socket.
+    local deadline = a.clock() + support.LIMIT
+    while (served.a < 20 or served.b < 20) and a.clock() < deadline do
+      a.poll(0.01)
+      b.poll(0.01)
+    end
+    assert.same({ a = 20, b = 20 }, served)
+    assert.is_true(a.start(support.LIMIT))
+    assert.is_true(b.start(support.LIMIT))
+  end))
+
+  it("cannot change while threads wait", support.test(function(sock)
+    local l = support.listener(sock)
+    sock.newthread(function() l:accept() end)
+    support.raises(function() poller_fd(sock, poller_fd(sock)) end, kind_of(sock) .. "_fd", "wait")
+    l:close()
+    support.run(sock)
+  end))
+
+  it("raises on a descriptor that is not the poller's kind", support.test(function(sock)
+    local kind = kind_of(sock)
+    local fd_name = kind .. "_fd"
+    local t = assert(sock.tcp())
+    local fd = tonumber(tostring(t):match("(%d+)>$"))
+    support.raises(function() poller_fd(sock, fd) end, fd_name, kind)
+    support.raises(function() poller_fd(sock, -1) end, fd_name, "descriptor")
+    support.raises(function() poller_fd(sock, "x") end, fd_name, "#1")
+    t:close()
+  end))
+end)
