@@ -248,8 +248,15 @@ IoResult WindowsOs::send_to(Fd fd, const void* data, std::size_t size, const Add
                               reinterpret_cast<sockaddr*>(&native), length));
 }
 
+// After shutdown(SD_RECEIVE) Winsock fails a receive with WSAESHUTDOWN;
+// POSIX reads end of stream there, and so does the seam.
+static IoResult receive_result(int n) {
+    if (n == SOCKET_ERROR && ::WSAGetLastError() == WSAESHUTDOWN) return {0, 0};
+    return io_result(n);
+}
+
 IoResult WindowsOs::receive(Fd fd, void* buffer, std::size_t size) {
-    return io_result(::recv(sock(fd), static_cast<char*>(buffer), clamp(size), 0));
+    return receive_result(::recv(sock(fd), static_cast<char*>(buffer), clamp(size), 0));
 }
 
 IoResult WindowsOs::receive_from(Fd fd, void* buffer, std::size_t size, Address* from) {
@@ -355,7 +362,13 @@ ResolveError WindowsOs::resolve(const char* host, const char* service, const Res
         ResolvedAddress resolved;
         resolved.family = family;
         resolved.type = from_native_type(entry->ai_socktype);
+        // Winsock (Wine at least) leaves ai_protocol 0 where glibc names
+        // the protocol of the socket type: name it, as Linux does.
         resolved.protocol = entry->ai_protocol;
+        if (resolved.protocol == 0 && (family == Family::Inet || family == Family::Inet6)) {
+            if (resolved.type == SocketType::Stream) resolved.protocol = IPPROTO_TCP;
+            if (resolved.type == SocketType::Datagram) resolved.protocol = IPPROTO_UDP;
+        }
         resolved.address = from_sockaddr(entry->ai_addr, int(entry->ai_addrlen));
         if (entry->ai_canonname) resolved.canonical_name = entry->ai_canonname;
         out->push_back(std::move(resolved));

@@ -170,6 +170,7 @@ end
 
 local t0 = clock()
 for _, file in ipairs(files) do
+  local before = { successes, failures, errors, pendings }
   local root = new_block(nil, nil)
   current = root
   local chunk, load_err = loadfile(file)
@@ -185,7 +186,9 @@ for _, file in ipairs(files) do
       run_block(root)
     end
   end
-  io.stdout:write(("%s: %d successes so far\n"):format(file, successes))
+  -- One line per file, so that what runs where can be listed (README).
+  io.stdout:write(("file %s: %d passed, %d failed, %d errors, %d pending\n"):format(file,
+    successes - before[1], failures - before[2], errors - before[3], pendings - before[4]))
   io.stdout:flush()
 end
 
