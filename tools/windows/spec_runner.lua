@@ -80,7 +80,12 @@ function it(name, body)  -- luacheck: ignore
   add_child({ test = name, body = body })
 end
 
+-- Outside a test, pending(name) declares a pending test; inside one (as
+-- busted allows), it ends that test as pending.
+local in_test = false
+local PENDING = {}
 function pending(name)  -- luacheck: ignore
+  if in_test then error(PENDING, 0) end
   add_child({ test = name, pending = true })
 end
 
@@ -142,8 +147,15 @@ local function run_block(block)
             errors = errors + 1
             report("Error", name .. " (before_each)", hook_err)
           else
-            local test_ok, test_err = xpcall(child.body, debug.traceback)
-            if test_ok then
+            in_test = true
+            local test_ok, test_err = xpcall(child.body, function(e)
+              if e == PENDING then return e end
+              return debug.traceback(e, 2)
+            end)
+            in_test = false
+            if test_err == PENDING then
+              pendings = pendings + 1
+            elseif test_ok then
               successes = successes + 1
             else
               failures = failures + 1
