@@ -50,7 +50,7 @@ end
 
 -- opts keys become --key=value (underscores as dashes), sorted so that the
 -- command line is the same every run; true is a bare flag; an array repeats.
-local function peer_args(opts)
+local function peer_words(opts)
   local keys = {}
   for k in pairs(opts) do keys[#keys + 1] = k end
   table.sort(keys)
@@ -63,15 +63,49 @@ local function peer_args(opts)
     elseif v ~= false then
       local values = type(v) == "table" and v or { v }
       for _, one in ipairs(values) do
-        args[#args + 1] = shell_quote(flag .. "=" .. tostring(one))
+        args[#args + 1] = flag .. "=" .. tostring(one)
       end
     end
   end
-  return table.concat(args, " ")
+  return args
+end
+
+local function peer_args(opts)
+  local words = peer_words(opts)
+  for i, w in ipairs(words) do words[i] = shell_quote(w) end
+  return table.concat(words, " ")
+end
+
+-- On Windows the peers run on the Linux side, started by
+-- tools/windows/peer_broker.py, whose port is in LSOCK_PEER_BROKER: one
+-- request line per connection, tab-separated words, one answer line.
+local function ask_broker(words)
+  local port = tonumber(os.getenv("LSOCK_PEER_BROKER") or "")
+  if not port then on_windows_not_yet("net.peer (the Python peers; LSOCK_PEER_BROKER is not set)") end
+  local socket = load_socket()
+  local c = assert(socket.tcp("inet"))
+  c:settimeout(30)
+  assert(c:connect("127.0.0.1", port))
+  assert(c:write(table.concat(words, "\t") .. "\n"))
+  local line, err = c:readuntil("\n")()
+  c:close()
+  return line, err
+end
+
+local function broker_peer(name, opts)
+  local words = { "start", name }
+  for _, w in ipairs(peer_words(opts)) do words[#words + 1] = w end
+  local line, err = ask_broker(words)
+  local port, pid = (line or ""):match("^(%d+) (%d+)$")
+  if not port then
+    error("peer " .. name .. " did not start (broker): " .. tostring(line or err), 3)
+  end
+  local function stop() ask_broker({ "stop", pid }) end
+  return opts.ipv6 and M.host6 or M.host, tonumber(port), stop
 end
 
 function M.peer(name, opts)
-  if windows then on_windows_not_yet("net.peer (the Python peers)") end
+  if windows then return broker_peer(name, opts) end
   local script = root .. "tools/peers/" .. name .. ".py"
   assert(lfs.attributes(script, "mode") == "file", "no such peer: " .. script)
   local cmd = "exec python3 " .. shell_quote(script) .. " " .. peer_args(opts)

@@ -8,8 +8,9 @@
 # 3. The busted spec files, run by the cross-built lua.exe under wine64
 #    with tools/windows/spec_runner.lua (busted's C modules are not
 #    cross-built yet): every spec on the simulated kernel, and on loopback
-#    (real Winsock, Wine's) the files listed in LOOPBACK_WHOLE, which run
-#    whole there. Then, for information, every loopback file, whose count
+#    (real Winsock, Wine's, against the Linux Python peers of tools/peers,
+#    which tools/windows/peer_broker.py starts) the files listed in
+#    LOOPBACK_WHOLE, which run whole there. Then, for information, every loopback file, whose count
 #    shows what is not there yet (platform/windows/README.md lists why).
 # Summary lines are busted's, labelled "windows"; exit status 0 only when
 # the sim run and the LOOPBACK_WHOLE run pass. Not part of tools/test.sh yet.
@@ -24,8 +25,9 @@ wine=${LSOCK_WINE:-/usr/lib/wine/wine64}
 export WINEDEBUG=-all WINEPREFIX=$out/wineprefix
 
 # Spec files that pass whole on loopback under wine today; the next files
-# join as what they need arrives (peers, child processes, AF_UNIX).
-LOOPBACK_WHOLE="fuzz_findings integers options sock_addr sock_buffer_clock sock_raw"
+# join as what they need arrives (child processes, descriptor counts, AF_UNIX).
+LOOPBACK_WHOLE="fuzz_findings integers options readuntil select sock_addr sock_buffer_clock sock_raw sock_udp
+  tcp_io timeout"
 
 tools/windows/build-lua.sh "$out/lua" || exit 1
 lua=$out/lua
@@ -38,6 +40,15 @@ if ! { cmake -S . -B "$out/lsock" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64.
   exit 1
 fi
 dll=$out/lsock
+
+# The Python peers run on the Linux side: a Windows Lua cannot start them,
+# so tools/windows/peer_broker.py does, when spec/support/loopback.lua asks
+# (LSOCK_PEER_BROKER). Stopped by its PID when this script ends.
+python3 tools/windows/peer_broker.py --lifetime 1800 >"$log/broker" &
+broker=$!
+trap 'kill "$broker" 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$log/broker" ] && break; sleep 0.1; done
+export LSOCK_PEER_BROKER=$(head -n 1 "$log/broker")
 
 failed=0
 run_specs() { # run_specs KERNEL EXCLUDE LABEL GATE FILES...: one runner, its summary counted
