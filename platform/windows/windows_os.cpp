@@ -105,6 +105,38 @@ int native_flags(int flags) {
     return native;
 }
 
+// Winsock (Wine's at least) answers an IP lookup without a socket type
+// with one entry of type 0 and protocol 0, and leaves the protocol 0 where
+// the type names it; glibc gives one entry per type (stream/TCP,
+// datagram/UDP, raw) and always names the protocol. Scripts see glibc's
+// shape on every kernel.
+void add_as_glibc_would(ResolvedAddress resolved, std::vector<ResolvedAddress>* out) {
+    bool ip = resolved.family == Family::Inet || resolved.family == Family::Inet6;
+    if (!ip) {
+        out->push_back(std::move(resolved));
+        return;
+    }
+    if (resolved.type == SocketType::Any) {
+        if (resolved.protocol == IPPROTO_TCP) resolved.type = SocketType::Stream;
+        if (resolved.protocol == IPPROTO_UDP) resolved.type = SocketType::Datagram;
+    }
+    if (resolved.type == SocketType::Any && resolved.protocol == 0) {
+        const std::pair<SocketType, int> kinds[] = {
+            {SocketType::Stream, IPPROTO_TCP}, {SocketType::Datagram, IPPROTO_UDP}, {SocketType::Raw, 0}};
+        for (const auto& kind : kinds) {
+            ResolvedAddress one = resolved;
+            one.type = kind.first;
+            one.protocol = kind.second;
+            out->push_back(std::move(one));
+            resolved.canonical_name.clear();  // on the first entry only
+        }
+        return;
+    }
+    if (resolved.protocol == 0 && resolved.type == SocketType::Stream) resolved.protocol = IPPROTO_TCP;
+    if (resolved.protocol == 0 && resolved.type == SocketType::Datagram) resolved.protocol = IPPROTO_UDP;
+    out->push_back(std::move(resolved));
+}
+
 // A socket handle is inheritable by default; the seam promises
 // close-on-exec, which on Windows is "not inherited by child processes".
 void make_private(SOCKET s) { ::SetHandleInformation(HANDLE(s), HANDLE_FLAG_INHERIT, 0); }
@@ -115,15 +147,22 @@ int make_non_blocking(SOCKET s) {
 }
 
 // A UDP socket that sent to a closed port has its next recvfrom fail with
-// WSAECONNRESET (the ICMP port unreachable); POSIX reports nothing on an
-// unconnected datagram socket. SIO_UDP_CONNRESET turns that off.
-void ignore_udp_connreset(SOCKET s) {
+// WSAECONNRESET (the ICMP port unreachable); POSIX reports that on a
+// connected datagram socket only (as ECONNREFUSED). SIO_UDP_CONNRESET
+// turns it off at creation and back on at connect.
+void report_udp_unreachable(SOCKET s, bool on) {
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
 #endif
-    BOOL off = FALSE;
+    BOOL value = on ? TRUE : FALSE;
     DWORD bytes = 0;
-    ::WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, nullptr, 0, &bytes, nullptr, nullptr);
+    ::WSAIoctl(s, SIO_UDP_CONNRESET, &value, sizeof value, nullptr, 0, &bytes, nullptr, nullptr);
+}
+
+bool is_datagram(SOCKET s) {
+    int type = 0;
+    int length = sizeof type;
+    return ::getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) == 0 && type == SOCK_DGRAM;
 }
 
 // An fd_set of any size: Winsock's fd_set is a count and an array of
@@ -169,7 +208,7 @@ int WindowsOs::open_socket(Family family, SocketType type, int protocol, Fd* out
         ::closesocket(s);
         return error;
     }
-    if (type == SocketType::Datagram) ignore_udp_connreset(s);
+    if (type == SocketType::Datagram) report_udp_unreachable(s, false);
     *out = Fd(s);
     return 0;
 }
@@ -195,7 +234,10 @@ int WindowsOs::connect(Fd fd, const Address& address) {
     sockaddr_storage native;
     int length = to_sockaddr(address, &native);
     if (!length) return address.family == Family::Unix ? ENAMETOOLONG : EAFNOSUPPORT;
-    if (::connect(sock(fd), reinterpret_cast<sockaddr*>(&native), length) == 0) return 0;
+    if (::connect(sock(fd), reinterpret_cast<sockaddr*>(&native), length) == 0) {
+        if (is_datagram(sock(fd))) report_udp_unreachable(sock(fd), true);
+        return 0;
+    }
     int error = ::WSAGetLastError();
     // A non-blocking connect that has started says WSAEWOULDBLOCK (POSIX:
     // EINPROGRESS); a second connect while it runs says WSAEALREADY or
@@ -249,14 +291,18 @@ IoResult WindowsOs::send_to(Fd fd, const void* data, std::size_t size, const Add
 }
 
 // After shutdown(SD_RECEIVE) Winsock fails a receive with WSAESHUTDOWN;
-// POSIX reads end of stream there, and so does the seam.
-static IoResult receive_result(int n) {
-    if (n == SOCKET_ERROR && ::WSAGetLastError() == WSAESHUTDOWN) return {0, 0};
-    return io_result(n);
+// POSIX reads end of stream there, and so does the seam. On a datagram
+// socket WSAECONNRESET is the ICMP port unreachable, POSIX's ECONNREFUSED.
+static IoResult receive_result(SOCKET s, int n) {
+    if (n != SOCKET_ERROR) return {std::size_t(n), 0};
+    int error = ::WSAGetLastError();
+    if (error == WSAESHUTDOWN) return {0, 0};
+    if (error == WSAECONNRESET && is_datagram(s)) return {0, ECONNREFUSED};
+    return {0, errno_of_wsa(error)};
 }
 
 IoResult WindowsOs::receive(Fd fd, void* buffer, std::size_t size) {
-    return receive_result(::recv(sock(fd), static_cast<char*>(buffer), clamp(size), 0));
+    return receive_result(sock(fd), ::recv(sock(fd), static_cast<char*>(buffer), clamp(size), 0));
 }
 
 IoResult WindowsOs::receive_from(Fd fd, void* buffer, std::size_t size, Address* from) {
@@ -267,7 +313,7 @@ IoResult WindowsOs::receive_from(Fd fd, void* buffer, std::size_t size, Address*
     if (n == SOCKET_ERROR) {
         // A datagram larger than the buffer: Winsock fills the buffer and
         // fails with WSAEMSGSIZE; POSIX returns the truncated datagram.
-        if (::WSAGetLastError() != WSAEMSGSIZE) return {0, last_socket_error()};
+        if (::WSAGetLastError() != WSAEMSGSIZE) return receive_result(sock(fd), n);
         n = clamp(size);
     }
     if (from) *from = length ? from_sockaddr(reinterpret_cast<sockaddr*>(&native), length) : Address{};
@@ -362,16 +408,10 @@ ResolveError WindowsOs::resolve(const char* host, const char* service, const Res
         ResolvedAddress resolved;
         resolved.family = family;
         resolved.type = from_native_type(entry->ai_socktype);
-        // Winsock (Wine at least) leaves ai_protocol 0 where glibc names
-        // the protocol of the socket type: name it, as Linux does.
         resolved.protocol = entry->ai_protocol;
-        if (resolved.protocol == 0 && (family == Family::Inet || family == Family::Inet6)) {
-            if (resolved.type == SocketType::Stream) resolved.protocol = IPPROTO_TCP;
-            if (resolved.type == SocketType::Datagram) resolved.protocol = IPPROTO_UDP;
-        }
         resolved.address = from_sockaddr(entry->ai_addr, int(entry->ai_addrlen));
         if (entry->ai_canonname) resolved.canonical_name = entry->ai_canonname;
-        out->push_back(std::move(resolved));
+        add_as_glibc_would(std::move(resolved), out);
     }
     ::freeaddrinfo(list);
     return ResolveError::None;

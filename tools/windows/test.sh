@@ -26,7 +26,7 @@ export WINEDEBUG=-all WINEPREFIX=$out/wineprefix
 
 # Spec files that pass whole on loopback under wine today; the next files
 # join as what they need arrives (child processes, descriptor counts, AF_UNIX).
-LOOPBACK_WHOLE="fuzz_findings integers options readuntil select sock_addr sock_buffer_clock sock_raw sock_udp
+LOOPBACK_WHOLE="fuzz_findings getaddrinfo integers options readuntil select sock_addr sock_buffer_clock sock_raw sock_udp
   tcp_io timeout"
 
 tools/windows/build-lua.sh "$out/lua" || exit 1
