@@ -29,9 +29,31 @@
 
 #include "lsock/address.hpp"
 
+// errno values POSIX kernels report that the Windows C runtime does not
+// define. The seam speaks them everywhere (the simulated kernel reports them
+// on Windows too), so they get numbers of their own, above the runtime's.
+#ifdef _WIN32
+#ifndef EHOSTDOWN
+#define EHOSTDOWN 2001
+#endif
+#ifndef ENONET
+#define ENONET 2002
+#endif
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 2003
+#endif
+#endif
+
 namespace lsock {
 
+// A descriptor: a small int on POSIX; on Windows a SOCKET, which is a
+// pointer-sized handle (UINT_PTR), so Fd is pointer-sized there and
+// INVALID_SOCKET (~0) reads as kNoFd.
+#ifdef _WIN32
+using Fd = std::intptr_t;
+#else
 using Fd = int;
+#endif
 constexpr Fd kNoFd = -1;
 
 // An absolute time on the Os clock; kNoDeadline waits forever.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "lsock/error_text.hpp"
 #include "sim/address_util.hpp"
 
 namespace lsock::sim {
@@ -180,19 +181,7 @@ ResolveError NameTable::resolve(const char* host, const char* service, const Res
 }
 
 std::string NameTable::message(ResolveError error) {
-    switch (error) {
-        case ResolveError::None: return "Success";
-        case ResolveError::NotFound: return "Name or service not known";
-        case ResolveError::TryAgain: return "Temporary failure in name resolution";
-        case ResolveError::BadFlags: return "Bad value for ai_flags";
-        case ResolveError::BadFamily: return "ai_family not supported";
-        // glibc's gai_strerror texts, as the real kernel gives them.
-        case ResolveError::BadSocktype: return "ai_socktype not supported";
-        case ResolveError::BadService: return "Servname not supported for ai_socktype";
-        case ResolveError::Memory: return "Memory allocation failure";
-        case ResolveError::Failed: return "Non-recoverable failure in name resolution";
-    }
-    return "Unknown error";
+    return resolve_error_text(error);
 }
 
 }  // namespace lsock::sim

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "lsock/error_text.hpp"
 #include "sim/lookup.hpp"
 #include "sim/tcp_socket.hpp"
 #include "sim/udp_socket.hpp"
@@ -244,8 +245,9 @@ std::unique_ptr<PendingResolve> SimHost::start_resolve(const char* host, const c
     return std::make_unique<SimPendingResolve>(*this, fd, std::move(lookup));
 }
 
-// strerror is no socket call: the sim may ask libc for the texts Linux gives.
-std::string SimHost::error_message(int error) { return std::strerror(error); }
+// glibc's texts on every platform (lsock/error_text.hpp): Windows' C
+// runtime has none for the socket errno values.
+std::string SimHost::error_message(int error) { return errno_text(error); }
 
 int SimHost::wait(PollItem* items, std::size_t count, double deadline) {
     (void)deadline;  // Suspend style: report only, never block

@@ -47,6 +47,16 @@ using Threads = std::vector<Scheduler::ThreadId>;
 
 }  // namespace
 
+TEST_CASE("a descriptor beyond what a watch tag carries is refused, not confused with another", "[scheduler]") {
+    Fixture f;
+    lsock::Fd beyond = lsock::Fd(1) << 24;
+    CHECK(f.scheduler.wait_io(1, beyond, kReadable, kNoDeadline) == EMFILE);
+    CHECK(f.poller->watches.empty());
+    CHECK_FALSE(f.scheduler.waiting(1));
+    REQUIRE(f.scheduler.wait_io(1, beyond - 1, kReadable, kNoDeadline) == 0);
+    CHECK(f.scheduler.waiting(1));
+}
+
 TEST_CASE("a thread waiting on a descriptor goes on when it is ready", "[scheduler]") {
     Fixture f;
     REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);

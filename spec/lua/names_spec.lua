@@ -66,7 +66,7 @@ describe("tcp getsockname and getpeername", function()
     s:close()
   end))
 
-  it("give the path string for unix sockets", net.test(function(socket)
+  it("give the path string for unix sockets #unix", net.test(function(socket)
     local path = net.unix_path("names")
     local srv = assert(socket.tcp("unix"))
     assert.is_true(srv:bind("unix:" .. path))

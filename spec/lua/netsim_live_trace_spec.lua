@@ -159,7 +159,9 @@ describe("netsim live trace #netsim", function()
     end)
   end)
 
-  describe("trace = true and LSOCK_TRACE", function()
+  -- #posix_shell: each test starts a child Lua through env(1), timeout(1)
+  -- and a POSIX redirection, which a Windows Lua's io.popen (cmd.exe) has not.
+  describe("trace = true and LSOCK_TRACE #posix_shell", function()
     it("trace = true writes each line to stderr, the same lines world:trace() keeps", function()
       local stdout, stderr = run_child(nil, CHILD:format("{ trace = true }"))
       assert.is_true(#lines_of(stdout) > 10)

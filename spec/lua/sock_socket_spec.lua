@@ -25,7 +25,7 @@ describe("sock.tcp, sock.udp", function()
     t:close()
   end))
 
-  it("make unix sockets", support.test(function(sock)
+  it("make unix sockets #unix", support.test(function(sock)
     local t = assert(sock.tcp("unix"))
     assert.equal("unix", t:family())
     t:close()

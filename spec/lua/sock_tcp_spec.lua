@@ -247,7 +247,7 @@ describe("connect, accept, send, recv", function()
     assert.equal("six", got)
   end))
 
-  it("work over unix sockets", support.test(function(sock)
+  it("work over unix sockets #unix", support.test(function(sock)
     local path = net.unix_path("sock")
     local l = assert(sock.tcp("unix"))
     assert(l:listen(path))

@@ -45,7 +45,7 @@ local function connect_after_accept(sock, expires)
   return connected_at - accepted_at
 end
 
-describe("a unix connect to a listener whose backlog is full", function()
+describe("a unix connect to a listener whose backlog is full #unix", function()
 
   it("succeeds soon after the listener accepts, without expires", support.test(function(sock)
     local late = connect_after_accept(sock, nil)

@@ -84,4 +84,8 @@ function helpers.read_to_end(sock, max_calls)
   error("read_to_end: the peer did not close")
 end
 
+-- The errno number sock reports with "timeout" (docs/sock.md: the OS's own
+-- number): ETIMEDOUT is 110 on Linux, 138 in the Windows C runtime.
+helpers.ETIMEDOUT = package.config:sub(1, 1) == "\\" and 138 or 110
+
 return helpers

@@ -2,10 +2,18 @@
 -- `socket` module from the build, and the Python peers of tools/peers
 -- started as child processes. Traffic stays on 127.0.0.1 and ::1.
 
-local system = require "system"   -- luasystem, which busted itself uses
+-- On Windows (the cross-built lua.exe under wine, tools/windows/test.sh)
+-- there is no busted and so no luasystem or lfs: the clock, sleep and file
+-- checks use what the C runtime and lsock give, and what needs a POSIX
+-- process (peers, child Lua processes, /proc) raises, saying so.
+local windows = package.config:sub(1, 1) == "\\"
+local system = not windows and require "system"   -- luasystem, which busted itself uses
 -- The interpreter running the specs: children load the same lsock.so.
 local LUA = require "spec.support.interpreter"
-local lfs = require "lfs"
+local lfs = not windows and require "lfs"
+local function on_windows_not_yet(what)
+  error(what .. " is not available to specs under Windows yet (platform/windows/README.md)", 3)
+end
 
 local M = {}
 
@@ -42,7 +50,7 @@ end
 
 -- opts keys become --key=value (underscores as dashes), sorted so that the
 -- command line is the same every run; true is a bare flag; an array repeats.
-local function peer_args(opts)
+local function peer_words(opts)
   local keys = {}
   for k in pairs(opts) do keys[#keys + 1] = k end
   table.sort(keys)
@@ -55,14 +63,49 @@ local function peer_args(opts)
     elseif v ~= false then
       local values = type(v) == "table" and v or { v }
       for _, one in ipairs(values) do
-        args[#args + 1] = shell_quote(flag .. "=" .. tostring(one))
+        args[#args + 1] = flag .. "=" .. tostring(one)
       end
     end
   end
-  return table.concat(args, " ")
+  return args
+end
+
+local function peer_args(opts)
+  local words = peer_words(opts)
+  for i, w in ipairs(words) do words[i] = shell_quote(w) end
+  return table.concat(words, " ")
+end
+
+-- On Windows the peers run on the Linux side, started by
+-- tools/windows/peer_broker.py, whose port is in LSOCK_PEER_BROKER: one
+-- request line per connection, tab-separated words, one answer line.
+local function ask_broker(words)
+  local port = tonumber(os.getenv("LSOCK_PEER_BROKER") or "")
+  if not port then on_windows_not_yet("net.peer (the Python peers; LSOCK_PEER_BROKER is not set)") end
+  local socket = load_socket()
+  local c = assert(socket.tcp("inet"))
+  c:settimeout(30)
+  assert(c:connect("127.0.0.1", port))
+  assert(c:write(table.concat(words, "\t") .. "\n"))
+  local line, err = c:readuntil("\n")()
+  c:close()
+  return line, err
+end
+
+local function broker_peer(name, opts)
+  local words = { "start", name }
+  for _, w in ipairs(peer_words(opts)) do words[#words + 1] = w end
+  local line, err = ask_broker(words)
+  local port, pid = (line or ""):match("^(%d+) (%d+)$")
+  if not port then
+    error("peer " .. name .. " did not start (broker): " .. tostring(line or err), 3)
+  end
+  local function stop() ask_broker({ "stop", pid }) end
+  return opts.ipv6 and M.host6 or M.host, tonumber(port), stop
 end
 
 function M.peer(name, opts)
+  if windows then return broker_peer(name, opts) end
   local script = root .. "tools/peers/" .. name .. ".py"
   assert(lfs.attributes(script, "mode") == "file", "no such peer: " .. script)
   local cmd = "exec python3 " .. shell_quote(script) .. " " .. peer_args(opts)
@@ -91,6 +134,7 @@ function M.unix_path(name)
 end
 
 function M.open_descriptors()
+  if windows then on_windows_not_yet("net.open_descriptors") end
   local n = 0
   for entry in lfs.dir("/proc/self/fd") do
     if entry ~= "." and entry ~= ".." then n = n + 1 end
@@ -99,6 +143,7 @@ function M.open_descriptors()
 end
 
 function M.max_descriptors()
+  if windows then return nil end   -- no descriptor limit to speak of
   local pipe = io.popen("ulimit -n", "r")
   local out = pipe:read("*l")
   pipe:close()
@@ -106,15 +151,22 @@ function M.max_descriptors()
 end
 
 function M.sleep(seconds)
+  if windows then
+    load_socket().select({}, nil, seconds)   -- a wait on nothing sleeps
+    return
+  end
   system.sleep(seconds)
 end
 
 function M.clock()
+  -- The Windows C runtime's clock() counts wall time since the start.
+  if windows then return os.clock() end
   return system.monotime()
 end
 
 -- The child finds modules where this process does, however busted was told.
 function M.lua_child(code, opts)
+  if windows then on_windows_not_yet("net.lua_child") end
   local prelude = ("package.path = %q; package.cpath = %q; ")
     :format(package.path, package.cpath)
   local stdin = opts and opts.stdin_closed and " 0<&-" or ""

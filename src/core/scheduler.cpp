@@ -140,6 +140,11 @@ int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline)
     return registering(thread, [&] {
         if (int error = open_poller()) return error;
         if (fd < 0) return EBADF;
+        // The watch table is indexed by descriptor and a tag carries its low
+        // kFdBits: a larger one (a Windows SOCKET handle can be, being
+        // pointer-sized: issue 10) would be confused with another, so it is
+        // refused until the table is keyed by handle.
+        if (std::uint64_t(fd) > kFdMask) return EMFILE;
         Wait& wait = begin_wait(thread);
         Watch& watch = watch_for(fd);
         watch.waiters.push_back(Waiter{thread, &wait});
