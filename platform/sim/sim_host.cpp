@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "lsock/error_text.hpp"
+#include "sim/hash_fold.hpp"
 #include "sim/lookup.hpp"
 #include "sim/tcp_socket.hpp"
 #include "sim/udp_socket.hpp"
@@ -22,24 +23,18 @@ std::unique_ptr<HostTables> fresh_tables() {
     tables->descriptors.resize(kFirstDescriptor);
     return tables;
 }
-// A multiply-xorshift mix of one word into the hash.
-std::size_t mix(std::size_t hash, std::uint64_t word) {
-    hash = (hash ^ word) * 0x9e3779b97f4a7c15ull;
-    return hash ^ (hash >> 29);
-}
-
-std::size_t mix_endpoint(std::size_t hash, const WireEndpoint& endpoint) {
+std::uint64_t fold_endpoint(std::uint64_t hash, const WireEndpoint& endpoint) {
     std::uint64_t high = 0, low = 0;
     std::memcpy(&high, endpoint.ip.data(), 8);
     std::memcpy(&low, endpoint.ip.data() + 8, 8);
-    hash = mix(hash, high);
-    hash = mix(hash, low);
-    return mix(hash, std::uint64_t(endpoint.port) | std::uint64_t(endpoint.family) << 16);
+    hash = fold_number(hash, high);
+    hash = fold_number(hash, low);
+    return fold_number(hash, std::uint64_t(endpoint.port) | std::uint64_t(endpoint.family) << 16);
 }
 }  // namespace
 
 std::size_t ConnectionKeyHash::operator()(const ConnectionKey& key) const {
-    return mix_endpoint(mix_endpoint(0, key.local), key.remote);
+    return std::size_t(fold_endpoint(fold_endpoint(0, key.local), key.remote));
 }
 
 SimHost::SimHost(World& world, HostId id, std::string name, std::vector<Address> addresses)

@@ -4,17 +4,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "sim/hash_fold.hpp"
+
 namespace lsock::sim {
 namespace {
 
-// A multiply-xorshift fold, eight bytes at a time: the hash runs on every
-// event, and byte-wise FNV-1a was the larger part of recording one.
-constexpr std::uint64_t kMultiplier = 0x9e3779b97f4a7c15ull;
-
-std::uint64_t fold_number(std::uint64_t hash, std::uint64_t number) {
-    hash = (hash ^ number) * kMultiplier;
-    return hash ^ (hash >> 29);
-}
+// Text is folded eight bytes at a time (fold_number, sim/hash_fold.hpp):
+// the hash runs on every event, and byte-wise FNV-1a was the larger part of
+// recording one.
 
 // Up to eight bytes as a little-endian number, so that the hash is the same
 // on every machine.
