@@ -6,15 +6,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "posix/async_resolver.hpp"
+#include "posix/monotonic_clock.hpp"
 #include "posix/posix_address.hpp"
 #include "posix/socket_calls.hpp"
 #include "posix/taken_errors.hpp"
@@ -332,17 +331,12 @@ int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {
         items[i].revents = 0;
     }
     for (;;) {
-        int timeout_ms = -1;
-        if (deadline != kNoDeadline) {
-            double left = deadline - now();
-            if (left <= 0) timeout_ms = 0;
-            else timeout_ms = left > 2e6 ? 2000000000 : int(std::ceil(left * 1000));
-        }
-        int n = ::poll(fds, nfds_t(count), timeout_ms);
+        int timeout = timeout_ms(deadline);
+        int n = ::poll(fds, nfds_t(count), timeout);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno;
         if (n == 0) {
-            if (timeout_ms != 0 && now() < deadline) continue;  // woke a hair early
+            if (timeout != 0 && now() < deadline) continue;  // woke a hair early
             return ETIMEDOUT;
         }
         for (std::size_t i = 0; i < count; ++i) {
@@ -354,11 +348,7 @@ int PosixOs::wait(PollItem* items, std::size_t count, double deadline) {
     }
 }
 
-double PosixOs::now() {
-    timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
+double PosixOs::now() { return monotonic_now(); }
 
 }  // namespace posix
 }  // namespace lsock

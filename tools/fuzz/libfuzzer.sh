@@ -30,7 +30,10 @@ targets=(readuntil_search_fuzz address_text_fuzz sim_tcp_fuzz)
 echo "== build $dir (clang, libFuzzer, ASan+UBSan)"
 if ! { cmake -S tools/fuzz/libfuzzer -B "$dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None >"$dir.cmake.log" 2>&1 &&
        cmake --build "$dir" -j2 >"$dir.build.log" 2>&1; }; then
-  tail -40 "$dir.cmake.log" "$dir.build.log" 2>/dev/null
+  # The compiler's own words first (make's last lines only say "Error 2"),
+  # then the end of each log.
+  grep -h -m 12 -A 8 -E "error:|Error:|CMake Error" "$dir.cmake.log" "$dir.build.log" 2>/dev/null
+  tail -15 "$dir.cmake.log" "$dir.build.log" 2>/dev/null
   echo "0 passed, ${#targets[@]} failed"
   exit 1
 fi

@@ -1,7 +1,6 @@
 #include "posix/kqueue/kqueue_poller.hpp"
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <new>
 #include <thread>
 
+#include "posix/monotonic_clock.hpp"
 #include "posix/posix_os.hpp"
 #include "posix/taken_errors.hpp"
 
@@ -103,12 +103,6 @@ private:
 namespace {
 
 constexpr int kHarvestBatch = 256;
-
-double monotonic_now() {
-    timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
 
 // The timeout for `deadline`: null forever, zero for a past one.
 timespec* timeout_for(double deadline, timespec* ts) {

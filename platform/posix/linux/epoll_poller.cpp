@@ -1,13 +1,12 @@
 #include "posix/linux/epoll_poller.hpp"
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <new>
 
+#include "posix/monotonic_clock.hpp"
 #include "posix/posix_os.hpp"
 #include "posix/wake_fd.hpp"
 
@@ -21,20 +20,6 @@ constexpr std::uint64_t kSharedEpoll = 1;
 constexpr std::uint64_t kMailbox = 2;
 // Events taken off the shared epoll per epoll_wait.
 constexpr int kHarvestBatch = 256;
-
-double monotonic_now() {
-    timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-// Milliseconds to wait for `deadline`: -1 forever, 0 for a past one.
-int timeout_ms(double deadline) {
-    if (deadline == kNoDeadline) return -1;
-    double left = deadline - monotonic_now();
-    if (left <= 0) return 0;
-    return left > 2e6 ? 2000000000 : int(std::ceil(left * 1000));
-}
 
 unsigned from_epoll(std::uint32_t events) {
     return (events & EPOLLIN ? kReadable : 0u) | (events & EPOLLOUT ? kWritable : 0u) |
