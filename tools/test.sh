@@ -260,7 +260,6 @@ while read -r line; do
   count "$windows_ok" "$windows_bad" "$label"
   windows_failed=$((windows_failed + windows_bad))
 done < <(grep -E '^-- .*: [0-9]+ passed, [0-9]+ failed' "$log/windows")
-grep -E '^== info' "$log/windows"
 if [ "$windows_rc" -ne 0 ]; then
   tail -40 "$log/windows"
   [ "$windows_failed" -eq 0 ] && count 0 1 "windows: tools/windows/test.sh exited $windows_rc"

@@ -75,7 +75,9 @@ describe("socket.tcp and socket.udp", function()
 
   for _, kind in ipairs({ "tcp", "udp" }) do
     for _, family in ipairs({ "inet", "inet6", "unix" }) do
-      it(kind .. "(\"" .. family .. "\") makes the OS socket at once", net.test(function(socket)
+      -- #unix: AF_UNIX, which Wine 8 lacks (spec/lua/README.md).
+      local tag = family == "unix" and " #unix" or ""
+      it(kind .. "(\"" .. family .. "\") makes the OS socket at once" .. tag, net.test(function(socket)
         collectgarbage()
         local before = net.open_descriptors()
         local s = assert(socket[kind](family))

@@ -162,7 +162,9 @@ end)
 
 describe("netsim fidelity: a datagram to a closed port", function()
 
-  it("the connected UDP socket's next recv fails with ECONNREFUSED (ICMP port unreachable)", net.test(function(socket)
+  -- #wine_no_icmp: Wine 8 reports no port unreachable to a connected UDP
+  -- socket (platform/windows/README.md).
+  it("the connected UDP socket's next recv fails with ECONNREFUSED (ICMP port unreachable) #wine_no_icmp", net.test(function(socket)
     local probe = assert(socket.udp("inet"))
     assert(probe:bind(net.host, 0))
     local port = assert(probe:getsockname())[2]
@@ -183,7 +185,8 @@ end)
 -- stream after the data", on both kernels too.
 describe("netsim fidelity: close", function()
 
-  it("close with unread data sends RST: the peer's read fails with ECONNRESET", net.test(function(socket)
+  -- #wine_no_reset: Wine 8 closes with a FIN where Linux resets.
+  it("close with unread data sends RST: the peer's read fails with ECONNRESET #wine_no_reset", net.test(function(socket)
     local a, b = helpers.tcp_pair(socket)
     assert(a:write("unread"))
     net.sleep(0.1)                               -- the data is in b's receive buffer

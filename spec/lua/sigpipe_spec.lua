@@ -21,7 +21,8 @@ local function sigpipe_bits()
 end
 ]]
 
-describe("SIGPIPE #loopback", function()
+-- #posix_signals: Windows has no SIGPIPE (platform/windows/README.md).
+describe("SIGPIPE #loopback #posix_signals", function()
 
   it("a child that writes to a reset peer survives and gets nil, err", net.test(function(socket)
     local host, port = net.peer("rst", { read = 1 })

@@ -44,7 +44,8 @@ local function wait_exit(pipe)
   return pipe:read("*a")
 end
 
-describe("examples #loopback", function()
+-- #posix_shell: the example servers are started through sh -c.
+describe("examples #loopback #posix_shell", function()
 
   it("sock_echo_server.lua echoes and stops after its connections", support.test(function(sock)
     local port, pid, pipe, err_file = start(lua_command("examples/sock_echo_server.lua", 0, 20, 3))

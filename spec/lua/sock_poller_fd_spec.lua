@@ -17,7 +17,8 @@ local function poller_fd(sock, ...)
   return sock.kqueue_fd(...)
 end
 
-describe("sock.epoll_fd, sock.kqueue_fd #loopback", function()
+-- #posix_poller: Windows has neither epoll nor kqueue (its port is sock.iocp).
+describe("sock.epoll_fd, sock.kqueue_fd #loopback #posix_poller", function()
 
   it("one of them is the build's poller, and the other answers nil, err", support.test(function(sock)
     local kind = kind_of(sock)

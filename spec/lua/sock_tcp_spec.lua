@@ -366,7 +366,8 @@ describe("run-time failures", function()
     assert.is_number(r[3])
   end))
 
-  it("closing with unread data resets the connection (connection_reset)", support.test(function(sock)
+  -- #wine_no_reset: Wine 8 closes with a FIN where Linux resets.
+  it("closing with unread data resets the connection (connection_reset) #wine_no_reset", support.test(function(sock)
     local l, port = support.listener(sock)
     local r
     sock.newthread(function()
@@ -389,7 +390,7 @@ describe("run-time failures", function()
     assert.is_number(r[3])
   end))
 
-  it("so_linger 0 closes with a reset", support.test(function(sock)
+  it("so_linger 0 closes with a reset #wine_no_reset", support.test(function(sock)
     local l, port = support.listener(sock)
     local r
     sock.newthread(function()

@@ -4,8 +4,10 @@
 
 -- On Windows (the cross-built lua.exe under wine, tools/windows/test.sh)
 -- there is no busted and so no luasystem or lfs: the clock, sleep and file
--- checks use what the C runtime and lsock give, and what needs a POSIX
--- process (peers, child Lua processes, /proc) raises, saying so.
+-- checks use what the C runtime and lsock give, descriptors are counted by
+-- tools/windows/spec_sockets.c (the process's sockets: there is no /proc),
+-- children run through cmd.exe, and the peers are started by the Linux side
+-- (tools/windows/peer_broker.py).
 local windows = package.config:sub(1, 1) == "\\"
 local system = not windows and require "system"   -- luasystem, which busted itself uses
 -- The interpreter running the specs: children load the same lsock.so.
@@ -27,6 +29,24 @@ if root == "" then root = "./" end
 
 local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- A Windows Lua's io.popen runs the line through `cmd.exe /c`, which has no
+-- quoting a Lua chunk survives: the child's code goes through a file, and the
+-- whole line is quoted once more, because cmd strips the outer quotes of a
+-- line that starts with one. A closed stdin has no cmd form (NUL is an open
+-- file), so a spec asking for one cannot run there.
+local function windows_lua_child(code, opts)
+  if opts and opts.stdin_closed then on_windows_not_yet("net.lua_child with stdin_closed") end
+  local path = (os.getenv("TEMP") or ".") .. os.tmpname() .. "lua"
+  local file = assert(io.open(path, "w"))
+  file:write(code)
+  file:close()
+  local pipe = assert(io.popen(('""%s" "%s" 2>&1"'):format(arg and arg[-1] or "lua.exe", path), "r"))
+  local output = pipe:read("*a")
+  local ok = pipe:close()
+  os.remove(path)
+  return output, ok == true
 end
 
 local socket_module
@@ -134,7 +154,7 @@ function M.unix_path(name)
 end
 
 function M.open_descriptors()
-  if windows then on_windows_not_yet("net.open_descriptors") end
+  if windows then return assert(require("spec_sockets").count()) end
   local n = 0
   for entry in lfs.dir("/proc/self/fd") do
     if entry ~= "." and entry ~= ".." then n = n + 1 end
@@ -166,9 +186,9 @@ end
 
 -- The child finds modules where this process does, however busted was told.
 function M.lua_child(code, opts)
-  if windows then on_windows_not_yet("net.lua_child") end
   local prelude = ("package.path = %q; package.cpath = %q; ")
     :format(package.path, package.cpath)
+  if windows then return windows_lua_child(prelude .. code, opts) end
   local stdin = opts and opts.stdin_closed and " 0<&-" or ""
   local pipe = assert(io.popen(LUA .. " -e " .. shell_quote(prelude .. code) .. " 2>&1" .. stdin, "r"))
   local output = pipe:read("*a")
