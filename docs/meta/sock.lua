@@ -113,7 +113,8 @@ function sock.onerror(handler) end
 
 ---Without `fd`: the loop's epoll descriptor. With it: this loop joins that
 ---epoll (shared by Lua states in several OS threads); only while no thread
----of this loop waits. `nil, err` where the poller is kqueue.
+---of this loop waits. `nil, err` where the poller is kqueue or an I/O
+---completion port.
 ---@param fd? integer
 ---@return integer|true|nil result
 ---@return string? err
@@ -122,12 +123,23 @@ function sock.epoll_fd(fd) end
 
 ---Without `fd`: the loop's kqueue descriptor. With it: this loop joins that
 ---kqueue (shared by Lua states in several OS threads); only while no thread
----of this loop waits. `nil, err` where the poller is epoll.
+---of this loop waits. `nil, err` where the poller is epoll or an I/O
+---completion port.
 ---@param fd? integer
 ---@return integer|true|nil result
 ---@return string? err
 ---@return integer? errcode
 function sock.kqueue_fd(fd) end
+
+---Windows. Without `handle`: the loop's I/O completion port. With it: this
+---loop joins that port (shared by Lua states in several OS threads; the
+---handle is duplicated, the caller keeps its own); only while no thread of
+---this loop waits. `nil, err` where the poller is epoll or kqueue.
+---@param handle? integer
+---@return integer|true|nil result
+---@return string? err
+---@return integer? errcode
+function sock.iocp(handle) end
 
 ---What every sock socket has. Methods on a closed socket return
 ---`nil, "closed"` (`type`, `family`, `protocol` and `close` still work).

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "posix/poller_mailbox.hpp"
+#include "lsock/poller_mailbox.hpp"
 
 namespace lsock::posix {
 

@@ -1,8 +1,9 @@
 // The Windows kernel: Winsock 2 sockets, select() for the waits of the
-// `socket` module (and, through the core's PollSetPoller, of the `sock`
-// loop until its IOCP poller lands), and QueryPerformanceCounter.
+// `socket` module, an I/O completion port for the `sock` loop (its poller,
+// windows/iocp_poller.hpp), and QueryPerformanceCounter.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <unordered_set>
 
@@ -37,6 +38,8 @@ public:
     std::string error_message(int error) override;
     WaitStyle wait_style() const override { return WaitStyle::Block; }
     int wait(PollItem* items, std::size_t count, double deadline) override;
+    // The IOCP poller (defined in iocp_poller.cpp).
+    int open_poller(Fd shared, std::unique_ptr<Poller>* out) override;
     double now() override;
 
 private:

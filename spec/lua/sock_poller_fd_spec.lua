@@ -1,36 +1,50 @@
--- sock.epoll_fd and sock.kqueue_fd: get or set the loop's epoll or kqueue,
--- so that loops can share one. Whichever poller the build has is tested
--- (epoll on Linux, kqueue on the BSDs and in the libkqueue flavour:
--- PORTING.md); the other's function answers nil, err. The simulated kernel
--- has neither (both return nil, err). Several OS threads sharing one are
--- tested in spec/threads (Catch2, TSan).
+-- sock.epoll_fd, sock.kqueue_fd and sock.iocp: get or set the loop's epoll,
+-- kqueue or I/O completion port, so that loops can share one. Whichever
+-- poller the build has is tested (epoll on Linux, kqueue on the BSDs and in
+-- the libkqueue flavour: PORTING.md; the IOCP poller on Windows, run under
+-- wine64 by tools/windows/test.sh); the others' functions answer nil, err.
+-- The simulated kernel has none (all return nil, err). Several OS threads
+-- sharing one are tested in spec/threads (Catch2, TSan).
 
 local net = require "spec.support.net"
 local support = require "spec.lua.sock_support"
 
--- The build's poller: the one whose function gives a descriptor.
-local function kind_of(sock) return sock.epoll_fd() and "epoll" or "kqueue" end
+-- Each kind of poller and the function that gets or sets it.
+local functions = { epoll = "epoll_fd", kqueue = "kqueue_fd", iocp = "iocp" }
+-- The build's poller: the one whose function gives a handle.
+local function kind_of(sock)
+  for kind, name in pairs(functions) do
+    if sock[name]() then return kind end
+  end
+end
 -- The poller's function, called by its own field name (so that an error it
 -- raises names it as a program's call would).
 local function poller_fd(sock, ...)
-  if kind_of(sock) == "epoll" then return sock.epoll_fd(...) end
+  local kind = kind_of(sock)
+  if kind == "epoll" then return sock.epoll_fd(...) end
+  if kind == "iocp" then return sock.iocp(...) end
   return sock.kqueue_fd(...)
 end
 
--- #posix_poller: Windows has neither epoll nor kqueue (its port is sock.iocp).
-describe("sock.epoll_fd, sock.kqueue_fd #loopback #posix_poller", function()
+describe("sock.epoll_fd, sock.kqueue_fd, sock.iocp #loopback", function()
 
-  it("one of them is the build's poller, and the other answers nil, err", support.test(function(sock)
+  it("one of them is the build's poller, and the others answer nil, err", support.test(function(sock)
     local kind = kind_of(sock)
-    local other = kind == "epoll" and "kqueue" or "epoll"
-    assert.is_number(sock[kind .. "_fd"]())
-    local none, err = sock[other .. "_fd"]()
-    assert.is_nil(none)
-    assert.matches(kind, err)
-    assert.matches(other, err)
-    none, err = sock[other .. "_fd"](sock[kind .. "_fd"]())
-    assert.is_nil(none)
-    assert.matches(kind, err)
+    assert.is_string(kind)
+    local handle = sock[functions[kind]]()
+    assert.is_number(handle)
+    for other, name in pairs(functions) do
+      if other ~= kind then
+        local none, err = sock[name]()
+        assert.is_nil(none)
+        assert.matches(kind, err)
+        assert.matches(other, err)
+        assert.matches("sock." .. name, err, 1, true)
+        none, err = sock[name](handle)
+        assert.is_nil(none)
+        assert.matches(kind, err)
+      end
+    end
   end))
 
   it("returns the loop's descriptor", support.test(function(sock)
@@ -93,14 +107,14 @@ describe("sock.epoll_fd, sock.kqueue_fd #loopback #posix_poller", function()
   it("cannot change while threads wait", support.test(function(sock)
     local l = support.listener(sock)
     sock.newthread(function() l:accept() end)
-    support.raises(function() poller_fd(sock, poller_fd(sock)) end, kind_of(sock) .. "_fd", "wait")
+    support.raises(function() poller_fd(sock, poller_fd(sock)) end, functions[kind_of(sock)], "wait")
     l:close()
     support.run(sock)
   end))
 
   it("raises on a descriptor that is not the poller's kind", support.test(function(sock)
     local kind = kind_of(sock)
-    local fd_name = kind .. "_fd"
+    local fd_name = functions[kind]
     local t = assert(sock.tcp())
     local fd = tonumber(tostring(t):match("(%d+)>$"))
     support.raises(function() poller_fd(sock, fd) end, fd_name, kind)

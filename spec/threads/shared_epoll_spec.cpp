@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "posix/poller_mailbox.hpp"
+#include "lsock/poller_mailbox.hpp"
 
 #ifndef LSOCK_TEST_POLLER
 #define LSOCK_TEST_POLLER "epoll"
@@ -178,7 +178,7 @@ TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " 
     lua_Integer a_port = lua_tointeger(a.L, -1);
     b.call("listen", {kPerState});
     lua_Integer b_port = lua_tointeger(b.L, -1);
-    std::uint64_t forwarded_before = lsock::posix::mailboxes::forwarded();
+    std::uint64_t forwarded_before = lsock::mailboxes::forwarded();
     a.call("connect", {b_port, kPerState, kRounds});
     b.call("connect", {a_port, kPerState, kRounds});
 
@@ -210,5 +210,5 @@ TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " 
     CHECK(a.stat("bytes") == b.stat("bytes"));
     // Each thread took events of the other's sockets off the shared epoll
     // and handed them over: the path under test was taken.
-    CHECK(lsock::posix::mailboxes::forwarded() > forwarded_before);
+    CHECK(lsock::mailboxes::forwarded() > forwarded_before);
 }

@@ -30,9 +30,8 @@ export WINEDEBUG=-all WINEPREFIX=$out/wineprefix
 # (spec/lua/README.md lists them): #unix AF_UNIX, which Wine 8 lacks;
 # #posix_shell a child started through sh; #posix_signals SIGPIPE;
 # #posix_descriptors descriptor numbers that Windows handles are not;
-# #posix_poller sock.epoll_fd and sock.kqueue_fd;
 # #wine_no_reset and #wine_no_icmp, what Wine 8 does not do that Linux does.
-WINDOWS_EXCLUDED=posix_shell,posix_signals,posix_descriptors,posix_poller,wine_no_reset,wine_no_icmp
+WINDOWS_EXCLUDED=posix_shell,posix_signals,posix_descriptors,wine_no_reset,wine_no_icmp
 
 tools/windows/build-lua.sh "$out/lua" || exit 1
 lua=$out/lua

@@ -5,7 +5,7 @@
 // (EV_CLEAR) for EVFILT_READ and EVFILT_WRITE, each event carrying its
 // owner's id above the caller's tag. Every poller that shares the kqueue
 // blocks in kevent() on it: events of its own descriptors it returns,
-// others it forwards to their owner's mailbox (posix/poller_mailbox.hpp).
+// others it forwards to their owner's mailbox (lsock/poller_mailbox.hpp).
 // A kqueue cannot tell which thread an event is for, so a poller's
 // doorbell is an EVFILT_USER event (ident = the owner id) in the shared
 // kqueue that is triggered only while its owner is blocked there; a poller
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "lsock/poller.hpp"
-#include "posix/poller_mailbox.hpp"
+#include "lsock/poller_mailbox.hpp"
 
 namespace lsock::posix {
 

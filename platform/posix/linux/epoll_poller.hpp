@@ -6,7 +6,7 @@
 // *private* epoll that holds the shared one and the poller's mailbox
 // wake descriptor. When the shared epoll is ready it takes events off it without
 // blocking; events of its own descriptors it returns, others it forwards to
-// their owner's mailbox (posix/poller_mailbox.hpp). Each event carries its owner's
+// their owner's mailbox (lsock/poller_mailbox.hpp). Each event carries its owner's
 // id above the caller's tag, and every watch is edge-triggered or one-shot,
 // so an event is taken off once and delivered to exactly the poller that
 // owns the descriptor.
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "lsock/poller.hpp"
-#include "posix/poller_mailbox.hpp"
+#include "lsock/poller_mailbox.hpp"
 
 namespace lsock::posix {
 

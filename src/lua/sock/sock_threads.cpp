@@ -1,5 +1,5 @@
 // sock.newthread, poll, start, stop, sleep, sleep_until, wrap, onerror and
-// epoll_fd: the scheduling half of the `sock` module. Every function holds
+// epoll_fd, iocp: the scheduling half of the `sock` module. Every function holds
 // the loop userdata as upvalue 1.
 #include <cerrno>
 #include <cmath>
@@ -243,10 +243,11 @@ int sock_onerror(lua_State* L) {
     return 1;  // the handler it replaced
 }
 
-// sock.epoll_fd and sock.kqueue_fd: the poller's descriptor, or joins
-// another state's. Each answers nil, err where the build's poller is the
-// other kind (docs/sock.md, "Several OS threads").
-int poller_fd(lua_State* L, const char* kind, const char* name) {
+// sock.epoll_fd, sock.kqueue_fd and sock.iocp: the poller's handle, or
+// joins another state's. Each answers nil, err where the build's poller is
+// another kind (docs/sock.md, "Several OS threads"). `what` names the handle
+// in the argument error ("an epoll descriptor").
+int poller_fd(lua_State* L, const char* kind, const char* name, const char* what) {
     LoopObject* loop = live_loop(L, loop_index());
     bool set = !lua_isnoneornil(L, 1);
     lua_Integer fd = 0;
@@ -264,13 +265,13 @@ int poller_fd(lua_State* L, const char* kind, const char* name) {
         return 2;
     }
     if (!set) {
-        lua_pushinteger(L, handle);
+        lua_pushinteger(L, lua_Integer(handle));
         return 1;
     }
     error = loop->scheduler->use_poller(Fd(fd));
     if (error == EBUSY) return luaL_error(L, "%s: the poller cannot change while threads wait", name);
     if (error == EINVAL || error == EBADF) {
-        lua_pushfstring(L, "not %s %s descriptor", kind[0] == 'e' ? "an" : "a", kind);
+        lua_pushfstring(L, "not %s", what);
         return luaL_argerror(L, 1, lua_tostring(L, -1));
     }
     if (error) return push_sock_error(L, *loop->os, error);
@@ -278,8 +279,9 @@ int poller_fd(lua_State* L, const char* kind, const char* name) {
     return 1;
 }
 
-int sock_epoll_fd(lua_State* L) { return poller_fd(L, "epoll", "sock.epoll_fd"); }
-int sock_kqueue_fd(lua_State* L) { return poller_fd(L, "kqueue", "sock.kqueue_fd"); }
+int sock_epoll_fd(lua_State* L) { return poller_fd(L, "epoll", "sock.epoll_fd", "an epoll descriptor"); }
+int sock_kqueue_fd(lua_State* L) { return poller_fd(L, "kqueue", "sock.kqueue_fd", "a kqueue descriptor"); }
+int sock_iocp(lua_State* L) { return poller_fd(L, "iocp", "sock.iocp", "an iocp handle (an I/O completion port)"); }
 
 int sock_clock(lua_State* L) {
     lua_pushnumber(L, live_loop(L, loop_index())->os->now());
@@ -296,7 +298,7 @@ void register_thread_functions(lua_State* L, int loop) {
         // time
         {"sleep", guarded<sock_sleep>}, {"sleep_until", guarded<sock_sleep_until>}, {"clock", guarded<sock_clock>},
         // the poller, shared with other states
-        {"epoll_fd", guarded<sock_epoll_fd>}, {"kqueue_fd", guarded<sock_kqueue_fd>},
+        {"epoll_fd", guarded<sock_epoll_fd>}, {"kqueue_fd", guarded<sock_kqueue_fd>}, {"iocp", guarded<sock_iocp>},
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);

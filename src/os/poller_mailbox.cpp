@@ -1,10 +1,10 @@
-#include "posix/poller_mailbox.hpp"
+#include "lsock/poller_mailbox.hpp"
 
 #include <atomic>
 #include <new>
 #include <unordered_map>
 
-namespace lsock::posix {
+namespace lsock {
 
 void Mailbox::post(const PollerEvent& event) {
     bool was_empty;
@@ -115,4 +115,4 @@ std::shared_ptr<Mailbox> find(std::uint32_t owner) {
 
 }  // namespace mailboxes
 
-}  // namespace lsock::posix
+}  // namespace lsock

@@ -1,13 +1,16 @@
-// Where a poller that shares its kernel queue (an epoll, a kqueue) with
-// others receives the events that another poller took off the shared queue.
+// Where a poller that shares its kernel queue (an epoll, a kqueue, an I/O
+// completion port) with others receives the events that another poller took
+// off the shared queue.
 //
 // With one queue shared by several threads, any thread's wait may dequeue
 // any descriptor's event. The one that dequeued it looks the owner up here
 // by the id stored in the event, queues the event in the owner's mailbox and
 // rings the owner's doorbell (an eventfd on Linux, an EVFILT_USER event with
-// kqueue); the owner then handles it on its own thread. Mailboxes are
-// reference counted so that a sender never rings a doorbell whose owner
-// already closed it. Portable: the doorbells live beside their pollers.
+// kqueue, an APC on Windows); the owner then handles it on its own thread.
+// Mailboxes are reference counted so that a sender never rings a doorbell
+// whose owner already closed it. Portable C++ (a mutex and a table), so it
+// is the seam's own code (lsock_os), shared by every backend that shares a
+// queue; the doorbells, which are the kernel's, live beside their pollers.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +20,7 @@
 
 #include "lsock/poller.hpp"
 
-namespace lsock::posix {
+namespace lsock {
 
 // How a mailbox wakes its owner: any thread may ring; the owner resets it
 // before it takes what is queued (a ring after the reset wakes it again).
@@ -72,4 +75,4 @@ std::uint64_t forwarded();
 
 }  // namespace mailboxes
 
-}  // namespace lsock::posix
+}  // namespace lsock
