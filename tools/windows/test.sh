@@ -11,8 +11,10 @@
 #    loopback (real Winsock, Wine's, against the Linux Python peers of
 #    tools/peers, which tools/windows/peer_broker.py starts), but those
 #    tagged with a reason they cannot run here (WINDOWS_EXCLUDED, #unix).
+# 4. A sock echo server under wine64 serving 1,000 connections from the
+#    Linux load generator (tools/windows/echo_1000.sh).
 # Summary lines are busted's, labelled "windows"; exit status 0 only when
-# both runs pass. tools/test.sh runs it (and
+# both runs and the echo test pass. tools/test.sh runs it (and
 # installs mingw-w64 and wine64 first); it can also run on its own.
 set -u
 cd "$(dirname "$0")/../.."
@@ -97,4 +99,7 @@ run_specs() { # run_specs KERNEL EXCLUDE LABEL FILES...: one runner, its summary
 # what the Windows process lacks are left out there (#posix_shell).
 run_specs sim loopback,posix_shell sim spec/lua/*_spec.lua
 run_specs loopback "netsim,unix,$WINDOWS_EXCLUDED" loopback spec/lua/*_spec.lua
+# 1,000 connections from the Linux load generator through the sock loop's
+# IOCP poller (about 15 s); prints its own "-- sock echo ..., windows" line.
+tools/windows/echo_1000.sh "$out" "$lua" "$dll" || failed=1
 exit $failed
