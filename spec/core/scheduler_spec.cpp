@@ -47,14 +47,46 @@ using Threads = std::vector<Scheduler::ThreadId>;
 
 }  // namespace
 
-TEST_CASE("a descriptor beyond what a watch tag carries is refused, not confused with another", "[scheduler]") {
+// A Windows SOCKET is pointer-sized and need not be small: descriptors past
+// the directly indexed table get slots of their own (issue 10). The tags
+// below would collide if the table kept only a descriptor's low bits.
+TEST_CASE("a descriptor too large to index the watch table gets a slot of its own, never confused with another",
+          "[scheduler]") {
     Fixture f;
-    lsock::Fd beyond = lsock::Fd(1) << 24;
-    CHECK(f.scheduler.wait_io(1, beyond, kReadable, kNoDeadline) == EMFILE);
-    CHECK(f.poller->watches.empty());
-    CHECK_FALSE(f.scheduler.waiting(1));
-    REQUIRE(f.scheduler.wait_io(1, beyond - 1, kReadable, kNoDeadline) == 0);
-    CHECK(f.scheduler.waiting(1));
+    const lsock::Fd big = lsock::Fd(Scheduler::kDirectSlots * 2 + 5);
+    const lsock::Fd bigger = lsock::Fd(Scheduler::kDirectSlots * 64 + 5);
+    REQUIRE(f.scheduler.wait_io(1, big, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(3, bigger, kReadable, kNoDeadline) == 0);
+    CHECK(f.poller->tag_of(big) != f.poller->tag_of(5));
+    CHECK(f.poller->tag_of(big) != f.poller->tag_of(bigger));
+    f.poller->fire(big, kReadable);
+    CHECK(f.turn() == Threads{1});
+    f.poller->fire(bigger, kReadable);
+    CHECK(f.turn() == Threads{3});
+    CHECK(f.scheduler.waiting(2));
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{2});
+}
+
+TEST_CASE("a late event for a closed large descriptor does not wake the next socket with its handle",
+          "[scheduler]") {
+    Fixture f;
+    const lsock::Fd big = lsock::Fd(Scheduler::kDirectSlots * 3 + 1);
+    REQUIRE(f.scheduler.wait_io(1, big, kReadable, kNoDeadline) == 0);
+    std::uint64_t old_tag = f.poller->tag_of(big);
+    f.scheduler.forget_fd(big);
+    CHECK(f.ready() == Threads{1});
+    // Its slot is free again, and the next large descriptor takes it.
+    REQUIRE(f.scheduler.wait_io(2, big + 4, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(3, big, kReadable, kNoDeadline) == 0);
+    CHECK(f.poller->tag_of(big) != old_tag);
+    f.poller->script.push_back({{old_tag, kReadable}});
+    CHECK(f.turn(0).empty());
+    CHECK(f.scheduler.waiting(2));
+    CHECK(f.scheduler.waiting(3));
+    f.poller->fire(big, kReadable);
+    CHECK(f.turn() == Threads{3});
 }
 
 TEST_CASE("a thread waiting on a descriptor goes on when it is ready", "[scheduler]") {

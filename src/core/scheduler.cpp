@@ -9,23 +9,25 @@ namespace lsock {
 
 namespace {
 
-// A watch's tag: the descriptor in the low 24 bits, a generation above, so
-// an event that was in flight for a closed descriptor (a shared epoll may
-// hand it over late) does not wake the waiters of a new socket that got the
-// same number. Together they fit kPollerTagBits. Generations run from 1 to
+// A watch's tag: its slot in the low 24 bits, a generation above, so an
+// event that was in flight for a closed descriptor (a shared epoll may hand
+// it over late) does not wake the waiters of a new socket that got the same
+// number. Together they fit kPollerTagBits. Generations run from 1 to
 // kLastGeneration and wrap to 1, never 0: a tag of 0 means "not watched",
 // and descriptor 0 (a daemon with standard input closed) would get it.
-constexpr int kFdBits = 24;
-constexpr std::uint64_t kFdMask = (std::uint64_t(1) << kFdBits) - 1;
-constexpr std::uint64_t kLastGeneration = (std::uint64_t(1) << (kPollerTagBits - kFdBits)) - 1;
+constexpr int kSlotBits = 24;
+constexpr std::uint64_t kSlotMask = (std::uint64_t(1) << kSlotBits) - 1;
+constexpr std::uint64_t kLastGeneration = (std::uint64_t(1) << (kPollerTagBits - kSlotBits)) - 1;
 
-constexpr std::uint64_t make_tag(Fd fd, std::uint64_t generation) {
-    return (generation << kFdBits) | (std::uint64_t(fd) & kFdMask);
+constexpr std::uint64_t make_tag(std::uint64_t slot, std::uint64_t generation) {
+    return (generation << kSlotBits) | (slot & kSlotMask);
 }
 static_assert(make_tag(0, 1) != 0 && make_tag(0, kLastGeneration) <= kPollerTagMask,
               "every generation gives a non-zero tag that fits the poller");
+static_assert(Scheduler::kDirectSlots * 2 == kSlotMask + 1,
+              "direct and handle slots share the tag's slot bits half and half");
 
-Fd fd_of_tag(std::uint64_t tag) { return Fd(tag & kFdMask); }
+std::uint64_t slot_of_tag(std::uint64_t tag) { return tag & kSlotMask; }
 
 }  // namespace
 
@@ -55,8 +57,14 @@ int Scheduler::use_poller(Fd shared) {
         for (std::size_t fd = 0; fd < watches_.size(); ++fd) {
             if (watches_[fd].tag) poller_->unwatch(Fd(fd));
         }
+        for (const HandleWatch& slot : handle_watches_) {
+            if (slot.watch.tag) poller_->unwatch(slot.fd);
+        }
     }
     watches_.clear();
+    handle_watches_.clear();
+    handle_slots_.clear();
+    free_handle_slots_.clear();
     poller_ = std::move(poller);
     edge_ = true;
     return 0;
@@ -93,14 +101,60 @@ int Scheduler::arm(Fd fd, Watch& watch) {
 }
 
 Scheduler::Watch& Scheduler::watch_for(Fd fd) {
-    std::size_t index = std::size_t(fd);
-    if (index >= watches_.size()) watches_.resize(index + 1 + index / 2);  // may throw; nothing changed then
-    Watch& watch = watches_[index];
-    if (!watch.tag) {
-        watch.tag = make_tag(fd, next_generation_);
+    Watch* watch;
+    std::uint64_t slot;
+    if (is_direct(fd)) {
+        std::size_t index = std::size_t(fd);
+        if (index >= watches_.size()) watches_.resize(index + 1 + index / 2);  // may throw; nothing changed then
+        watch = &watches_[index];
+        slot = index;
+    } else {
+        auto found = handle_slots_.find(fd);
+        std::size_t index;
+        if (found != handle_slots_.end()) {
+            index = found->second;
+        } else {
+            if (free_handle_slots_.empty() && handle_watches_.size() >= kDirectSlots) throw TooManyHandles();
+            // The table grows first: a throw after it leaves at most an unused slot.
+            handle_slots_.reserve(handle_slots_.size() + 1);
+            if (free_handle_slots_.empty()) {
+                handle_watches_.emplace_back();
+                index = handle_watches_.size() - 1;
+            } else {
+                index = free_handle_slots_.back();
+                free_handle_slots_.pop_back();
+            }
+            handle_watches_[index].fd = fd;
+            handle_slots_.emplace(fd, index);
+        }
+        watch = &handle_watches_[index].watch;
+        slot = kDirectSlots + index;
+    }
+    if (!watch->tag) {
+        watch->tag = make_tag(slot, next_generation_);
         next_generation_ = next_generation_ == kLastGeneration ? 1 : next_generation_ + 1;
     }
-    return watch;
+    return *watch;
+}
+
+const Scheduler::Watch* Scheduler::find_handle_watch(Fd fd) const {
+    auto found = handle_slots_.find(fd);
+    if (found == handle_slots_.end()) return nullptr;
+    const Watch& watch = handle_watches_[found->second].watch;
+    return watch.tag ? &watch : nullptr;
+}
+
+void Scheduler::release_handle_slot(Fd fd) {
+    auto found = handle_slots_.find(fd);
+    if (found == handle_slots_.end()) return;
+    std::size_t index = found->second;
+    handle_slots_.erase(found);
+    handle_watches_[index] = HandleWatch{};
+    try {
+        free_handle_slots_.push_back(index);
+    } catch (const std::bad_alloc&) {
+        // The slot is lost until the table is cleared: it holds nothing.
+    }
 }
 
 Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
@@ -140,13 +194,14 @@ int Scheduler::wait_io(ThreadId thread, Fd fd, unsigned events, double deadline)
     return registering(thread, [&] {
         if (int error = open_poller()) return error;
         if (fd < 0) return EBADF;
-        // The watch table is indexed by descriptor and a tag carries its low
-        // kFdBits: a larger one (a Windows SOCKET handle can be, being
-        // pointer-sized: issue 10) would be confused with another, so it is
-        // refused until the table is keyed by handle.
-        if (std::uint64_t(fd) > kFdMask) return EMFILE;
+        Watch* found;
+        try {
+            found = &watch_for(fd);
+        } catch (const TooManyHandles&) {
+            return EMFILE;
+        }
+        Watch& watch = *found;
         Wait& wait = begin_wait(thread);
-        Watch& watch = watch_for(fd);
         watch.waiters.push_back(Waiter{thread, &wait});
         wait.fd = fd;
         wait.events = events;
@@ -213,6 +268,7 @@ void Scheduler::forget_fd(Fd fd) {
     wake_all(*watch);
     if (poller_) poller_->unwatch(fd);
     *watch = Watch{};
+    if (!is_direct(fd)) release_handle_slot(fd);
 }
 
 void Scheduler::wake_all(Watch& watch) {
@@ -225,8 +281,18 @@ void Scheduler::wake_all(Watch& watch) {
 }
 
 void Scheduler::dispatch(const PollerEvent& event) {
-    Fd fd = fd_of_tag(event.tag);
-    Watch* watched = find_watch(fd);
+    std::uint64_t slot = slot_of_tag(event.tag);
+    Fd fd;
+    Watch* watched;
+    if (slot < kDirectSlots) {
+        fd = Fd(slot);
+        watched = find_watch(fd);
+    } else {
+        slot -= kDirectSlots;
+        if (slot >= handle_watches_.size()) return;  // stale
+        fd = handle_watches_[slot].fd;
+        watched = &handle_watches_[slot].watch;
+    }
     if (!watched || watched->tag != event.tag) return;  // stale
     Watch& watch = *watched;
     if (!watch.edge) watch.armed = 0;  // one-shot: the poller disarmed it

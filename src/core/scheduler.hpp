@@ -37,6 +37,10 @@ namespace lsock {
 class Scheduler {
 public:
     using ThreadId = std::uint64_t;
+    // Descriptors below this index the watch table directly (the small dense
+    // numbers of POSIX); larger ones (a Windows SOCKET is pointer-sized) go
+    // through a map to a slot of their own, as many as this at once.
+    static constexpr std::uint64_t kDirectSlots = std::uint64_t(1) << 23;
 
     // The poller comes from `os.open_poller` when the Os has one, else it is
     // the core's PollSetPoller; it is opened at the first wait, so a loop
@@ -149,10 +153,19 @@ private:
     Wait& begin_wait(ThreadId thread);
     // The watch of `fd`, made on first use (may throw std::bad_alloc).
     Watch& watch_for(Fd fd);
+    static bool is_direct(Fd fd) { return std::uint64_t(fd) < kDirectSlots; }  // false for kNoFd
     const Watch* find_watch(Fd fd) const {
-        std::size_t index = std::size_t(fd);
-        return fd >= 0 && index < watches_.size() && watches_[index].tag ? &watches_[index] : nullptr;
+        if (is_direct(fd)) {
+            std::size_t index = std::size_t(fd);
+            return index < watches_.size() && watches_[index].tag ? &watches_[index] : nullptr;
+        }
+        return fd >= 0 ? find_handle_watch(fd) : nullptr;
     }
+    const Watch* find_handle_watch(Fd fd) const;
+    // A large descriptor's slot goes back to the free list when it closes.
+    void release_handle_slot(Fd fd);
+    // watch_for: every slot for large descriptors is taken.
+    struct TooManyHandles {};
     Watch* find_watch(Fd fd) { return const_cast<Watch*>(std::as_const(*this).find_watch(fd)); }
 
     Os* os_;
@@ -162,6 +175,15 @@ private:
     // Indexed by descriptor: descriptors are small and dense (the lowest
     // free number), and a slot is one memory access where a hash map is two.
     std::vector<Watch> watches_;
+    // Descriptors of kDirectSlots and up (Windows handles can be): a slot
+    // each, found by a map, its number in the tag above the direct ones.
+    struct HandleWatch {
+        Fd fd = kNoFd;
+        Watch watch;
+    };
+    std::vector<HandleWatch> handle_watches_;
+    std::unordered_map<Fd, std::size_t> handle_slots_;
+    std::vector<std::size_t> free_handle_slots_;
     std::size_t active_ = 0;              // records with active set
     bool edge_ = true;                    // the poller may take Trigger::Edge
     std::deque<ThreadId> ready_;
