@@ -31,6 +31,8 @@ set -euo pipefail
 #           the bindings' entry point to the real kernel)
 #   core    src/core            lua   src/lua (its subfolders included)
 #   self    the backend's own folder (sim/ for platform/sim, ...)
+#   common  platform/common: what the real-kernel backends share (the lookup
+#           pool, the BSD socket mapping); not a backend itself
 #   entry   only the headers listed in `entry_points`
 read -r -d '' rules <<'RULES' || true
 include/lsock       lsock
@@ -38,7 +40,8 @@ src/os              lsock
 src/core            lsock core
 src/lua/netsim      lsock core lua entry
 src/lua             lsock core lua
-platform/*          lsock self
+platform/common     lsock common
+platform/*          lsock self common
 RULES
 
 # The simulated kernel's headers that netsim (the Lua face of the simulated
@@ -59,7 +62,7 @@ fi
 backends=""
 if [[ -d "$root/platform" ]]; then
     for dir in "$root"/platform/*/; do
-        [[ -d "$dir" ]] && backends="$backends $(basename "$dir")"
+        [[ -d "$dir" && "$(basename "$dir")" != common ]] && backends="$backends $(basename "$dir")"
     done
 fi
 
@@ -80,7 +83,7 @@ BEGIN {
     # Every scanned file, by its path below the root: what a bare name may
     # have meant.
     for (k = 1; k < ARGC; k++) ours[relative(ARGV[k])] = 1
-    split("include src src/core src/lua platform", list, " ")
+    split("include src src/core src/lua platform platform/common", list, " ")
     ncandidates = 0
     for (k = 1; k in list; k++) candidate[++ncandidates] = list[k] "/"
     split(backends, list, " ")
@@ -88,6 +91,7 @@ BEGIN {
     describe["lsock"] = "lsock/ (the OS interface)"
     describe["core"] = "core/ (the core)"
     describe["lua"] = "lua/ (the bindings)"
+    describe["common"] = "common/ (what the real-kernel backends share)"
     found = 0
 }
 
@@ -154,7 +158,7 @@ function folder_form(path) {
 # ("platform:sim"), or "" for what is not ours (<vector>, "catch2/...").
 function layer_of(name,    top) {
     top = index(name, "/") ? substr(name, 1, index(name, "/") - 1) : ""
-    if (top == "lsock" || top == "core" || top == "lua") return top
+    if (top == "lsock" || top == "core" || top == "lua" || top == "common") return top
     if (top in backend) return "platform:" top
     return ""
 }

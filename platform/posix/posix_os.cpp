@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "posix/async_resolver.hpp"
+#include "common/bsd_sockets.hpp"
+#include "common/lookup_pool.hpp"
 #include "posix/monotonic_clock.hpp"
-#include "posix/posix_address.hpp"
 #include "posix/socket_calls.hpp"
 #include "posix/taken_errors.hpp"
 
@@ -27,6 +27,10 @@ Os& system_os() {
 
 namespace posix {
 
+// The BSD socket mapping (families, types, options, resolver flags and
+// errors, sockaddr), shared with the other real-kernel backend.
+using namespace bsd;
+
 namespace {
 
 IoResult io_result(ssize_t n) {
@@ -36,66 +40,6 @@ IoResult io_result(ssize_t n) {
 
 int result(int rc) { return rc < 0 ? errno : 0; }
 
-int native_type(SocketType type) {
-    switch (type) {
-        case SocketType::Stream: return SOCK_STREAM;
-        case SocketType::Datagram: return SOCK_DGRAM;
-        case SocketType::Raw: return SOCK_RAW;
-        default: return 0;
-    }
-}
-
-SocketType from_native_type(int type) {
-    switch (type) {
-        case SOCK_STREAM: return SocketType::Stream;
-        case SOCK_DGRAM: return SocketType::Datagram;
-        case SOCK_RAW: return SocketType::Raw;
-        default: return SocketType::Any;
-    }
-}
-
-struct NativeOption {
-    int level;
-    int name;
-};
-
-NativeOption native_option(SocketOption option) {
-    switch (option) {
-        case SocketOption::ReuseAddr: return {SOL_SOCKET, SO_REUSEADDR};
-        case SocketOption::ReusePort: return {SOL_SOCKET, SO_REUSEPORT};
-        case SocketOption::KeepAlive: return {SOL_SOCKET, SO_KEEPALIVE};
-        case SocketOption::NoDelay: return {IPPROTO_TCP, TCP_NODELAY};
-        case SocketOption::Broadcast: return {SOL_SOCKET, SO_BROADCAST};
-        case SocketOption::ReceiveBuffer: return {SOL_SOCKET, SO_RCVBUF};
-        case SocketOption::SendBuffer: return {SOL_SOCKET, SO_SNDBUF};
-        case SocketOption::Linger: return {SOL_SOCKET, SO_LINGER};
-        case SocketOption::Error: return {SOL_SOCKET, SO_ERROR};
-    }
-    return {SOL_SOCKET, 0};
-}
-
-ResolveError from_gai_error(int code) {
-    switch (code) {
-        case 0: return ResolveError::None;
-        case EAI_NONAME:
-#ifdef EAI_NODATA
-        case EAI_NODATA:
-#endif
-            return ResolveError::NotFound;
-        case EAI_AGAIN: return ResolveError::TryAgain;
-        case EAI_BADFLAGS: return ResolveError::BadFlags;
-        case EAI_FAMILY:
-#ifdef EAI_ADDRFAMILY
-        case EAI_ADDRFAMILY:
-#endif
-            return ResolveError::BadFamily;
-        case EAI_SOCKTYPE: return ResolveError::BadSocktype;
-        case EAI_SERVICE: return ResolveError::BadService;
-        case EAI_MEMORY: return ResolveError::Memory;
-        default: return ResolveError::Failed;
-    }
-}
-
 // strerror_r comes in two forms, told apart by what it returns: the XSI one
 // (POSIX, the BSDs, macOS, musl) fills the buffer and returns 0 or an error;
 // the GNU one (glibc with _GNU_SOURCE, which g++ defines) returns the text,
@@ -104,18 +48,6 @@ ResolveError from_gai_error(int code) {
     return rc == 0 && buffer[0] ? buffer : "Unknown error";
 }
 [[maybe_unused]] const char* strerror_text(const char* text, const char*) { return text; }
-
-int native_flags(int flags) {
-    int native = 0;
-    if (flags & kResolvePassive) native |= AI_PASSIVE;
-    if (flags & kResolveCanonName) native |= AI_CANONNAME;
-    if (flags & kResolveNumericHost) native |= AI_NUMERICHOST;
-    if (flags & kResolveNumericServ) native |= AI_NUMERICSERV;
-    if (flags & kResolveAll) native |= AI_ALL;
-    if (flags & kResolveV4Mapped) native |= AI_V4MAPPED;
-    if (flags & kResolveAddrConfig) native |= AI_ADDRCONFIG;
-    return native;
-}
 
 }  // namespace
 
@@ -289,7 +221,7 @@ std::unique_ptr<PendingResolve> PosixOs::start_resolve(const char* host, const c
     auto blocking = [this](const char* h, const char* s, const ResolveHints& x, std::vector<ResolvedAddress>* out) {
         return resolve(h, s, x, out);
     };
-    return posix::start_async_resolve(blocking, host, service, hints);
+    return common::start_async_resolve(blocking, host, service, hints);
 }
 
 std::string PosixOs::resolve_error_message(ResolveError error) {

@@ -11,8 +11,9 @@
 #include <cstring>
 #include <vector>
 
+#include "common/bsd_sockets.hpp"
+#include "common/lookup_pool.hpp"
 #include "lsock/error_text.hpp"
-#include "windows/windows_address.hpp"
 #include "windows/wsa_errors.hpp"
 
 namespace lsock {
@@ -23,6 +24,10 @@ Os& system_os() {
 }
 
 namespace windows {
+
+// The BSD socket mapping (families, types, options, resolver flags and
+// errors, sockaddr), shared with the other real-kernel backend.
+using namespace bsd;
 
 namespace {
 
@@ -40,70 +45,6 @@ IoResult io_result(int n) {
 // Winsock's lengths are ints: a larger transfer moves its first INT_MAX
 // bytes, which the caller sees as a short transfer.
 int clamp(std::size_t size) { return size > std::size_t(INT_MAX) ? INT_MAX : int(size); }
-
-int native_type(SocketType type) {
-    switch (type) {
-        case SocketType::Stream: return SOCK_STREAM;
-        case SocketType::Datagram: return SOCK_DGRAM;
-        case SocketType::Raw: return SOCK_RAW;
-        default: return 0;
-    }
-}
-
-SocketType from_native_type(int type) {
-    switch (type) {
-        case SOCK_STREAM: return SocketType::Stream;
-        case SOCK_DGRAM: return SocketType::Datagram;
-        case SOCK_RAW: return SocketType::Raw;
-        default: return SocketType::Any;
-    }
-}
-
-struct NativeOption {
-    int level;
-    int name;
-};
-
-NativeOption native_option(SocketOption option) {
-    switch (option) {
-        case SocketOption::KeepAlive: return {SOL_SOCKET, SO_KEEPALIVE};
-        case SocketOption::NoDelay: return {IPPROTO_TCP, TCP_NODELAY};
-        case SocketOption::Broadcast: return {SOL_SOCKET, SO_BROADCAST};
-        case SocketOption::ReceiveBuffer: return {SOL_SOCKET, SO_RCVBUF};
-        case SocketOption::SendBuffer: return {SOL_SOCKET, SO_SNDBUF};
-        case SocketOption::Linger: return {SOL_SOCKET, SO_LINGER};
-        case SocketOption::Error: return {SOL_SOCKET, SO_ERROR};
-        default: return {SOL_SOCKET, 0};  // ReuseAddr, ReusePort: see set_option
-    }
-}
-
-ResolveError from_gai_error(int code) {
-    // Winsock's EAI_* are WSA codes; EAI_NODATA is WSANO_DATA.
-    switch (code) {
-        case 0: return ResolveError::None;
-        case EAI_NONAME:
-        case EAI_NODATA: return ResolveError::NotFound;
-        case EAI_AGAIN: return ResolveError::TryAgain;
-        case EAI_BADFLAGS: return ResolveError::BadFlags;
-        case EAI_FAMILY: return ResolveError::BadFamily;
-        case EAI_SOCKTYPE: return ResolveError::BadSocktype;
-        case EAI_SERVICE: return ResolveError::BadService;
-        case EAI_MEMORY: return ResolveError::Memory;
-        default: return ResolveError::Failed;
-    }
-}
-
-int native_flags(int flags) {
-    int native = 0;
-    if (flags & kResolvePassive) native |= AI_PASSIVE;
-    if (flags & kResolveCanonName) native |= AI_CANONNAME;
-    if (flags & kResolveNumericHost) native |= AI_NUMERICHOST;
-    if (flags & kResolveNumericServ) native |= AI_NUMERICSERV;
-    if (flags & kResolveAll) native |= AI_ALL;
-    if (flags & kResolveV4Mapped) native |= AI_V4MAPPED;
-    if (flags & kResolveAddrConfig) native |= AI_ADDRCONFIG;
-    return native;
-}
 
 // Winsock (Wine's at least) answers an IP lookup without a socket type
 // with one entry of type 0 and protocol 0, and leaves the protocol 0 where
@@ -415,6 +356,16 @@ ResolveError WindowsOs::resolve(const char* host, const char* service, const Res
     }
     ::freeaddrinfo(list);
     return ResolveError::None;
+}
+
+std::unique_ptr<PendingResolve> WindowsOs::start_resolve(const char* host, const char* service,
+                                                        const ResolveHints& hints) {
+    // The lookup thread runs this very resolve; system_os() lives as long
+    // as the process.
+    auto blocking = [this](const char* h, const char* s, const ResolveHints& x, std::vector<ResolvedAddress>* out) {
+        return resolve(h, s, x, out);
+    };
+    return common::start_async_resolve(blocking, host, service, hints);
 }
 
 std::string WindowsOs::resolve_error_message(ResolveError error) { return resolve_error_text(error); }

@@ -34,6 +34,9 @@ public:
     int peer_address(Fd fd, Address* out) override;
     ResolveError resolve(const char* host, const char* service, const ResolveHints& hints,
                          std::vector<ResolvedAddress>* out) override;
+    // The same resolve on a lookup thread (common/lookup_pool.hpp).
+    std::unique_ptr<PendingResolve> start_resolve(const char* host, const char* service,
+                                                  const ResolveHints& hints) override;
     std::string resolve_error_message(ResolveError error) override;
     std::string error_message(int error) override;
     WaitStyle wait_style() const override { return WaitStyle::Block; }

@@ -54,6 +54,7 @@ plant platform/sim/decoys.cpp "$decoys"
 plant src/lua/netsim/allowed.cpp '#include "sim/world.hpp"\n#include "sim/sim_host.hpp"\n#include "core/step.hpp"\n#include "lua/common/x.hpp"\n'
 plant src/lua/common/allowed.cpp '#include "lsock/os.hpp"\n#include "core/socket_base.hpp"\n#include "lua/sock/x.hpp"\n'
 plant platform/sim/allowed.cpp '#include "sim/world.hpp"\n#include "lsock/os.hpp"\n#include <vector>\n'
+plant platform/posix/allowed.cpp '#include "common/bsd_sockets.hpp"\n#include "posix/wake_fd.hpp"\n'
 expect_pass "$includes" "include direction"
 expect_pass "$os_calls" "OS calls"
 
@@ -93,6 +94,12 @@ expect_violation "$inc" src/lua/socket/planted.cpp '#include "sim/sim_host.hpp"\
     'src/lua/socket/planted.cpp:1: #include "sim/sim_host.hpp"    <- src/lua may not include'
 expect_violation "$inc" src/lua/common/planted.cpp '#include "posix/posix_os.hpp"\n' \
     'src/lua/common/planted.cpp:1: #include "posix/posix_os.hpp"    <- src/lua may not include'
+# platform/common, shared by the real-kernel backends, is no backend: it
+# reaches none of them, and the core does not reach it.
+expect_violation "$inc" platform/common/planted.cpp '#include "posix/wake_fd.hpp"\n' \
+    'platform/common/planted.cpp:1: #include "posix/wake_fd.hpp"    <- platform/common may not include'
+expect_violation "$inc" src/core/planted.cpp '#include "common/lookup_pool.hpp"\n' \
+    'src/core/planted.cpp:1: #include "common/lookup_pool.hpp"    <- src/core may not include'
 expect_violation "$inc" src/extra/planted.cpp '#include <vector>\n' \
     'src/extra/planted.cpp: no rule for this folder'
 

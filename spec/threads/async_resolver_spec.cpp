@@ -1,11 +1,11 @@
-// The posix backend's lookup threads (platform/posix/async_resolver.hpp),
-// with a resolver of the test's own in place of getaddrinfo: answers cross
+// The real kernel's lookup threads (platform/common/lookup_pool.hpp, started
+// as this build's backend starts them: platform/posix/async_resolver.cpp or
+// platform/windows/async_resolver.cpp), with a resolver of
+// the test's own in place of getaddrinfo: answers cross
 // from a lookup thread to the caller, at most kMaxLookupThreads run at
 // once, and a caller that gives up never waits for its lookup. Under
 // ThreadSanitizer in the TSan build (tools/test.sh).
 #include <catch2/catch.hpp>
-
-#include <poll.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,7 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "posix/async_resolver.hpp"
+#include "common/lookup_pool.hpp"
+
+namespace backend = lsock::common;
 
 using lsock::Address;
 using lsock::PendingResolve;
@@ -35,7 +37,7 @@ struct GatedResolver {
     bool open = false;
     int running = 0, most_running = 0, calls = 0;
 
-    lsock::posix::BlockingResolve function() {
+    backend::BlockingResolve function() {
         return [this](const char* host, const char*, const ResolveHints&, std::vector<ResolvedAddress>* out) {
             std::unique_lock<std::mutex> lock(mutex);
             ++calls;
@@ -57,17 +59,19 @@ struct GatedResolver {
     }
 };
 
-// Waits (at most 10 s) until the lookup's descriptor is readable.
+// Waits (at most 10 s) until the lookup's descriptor is readable, as a
+// caller of Os::start_resolve does: through the kernel's Os::wait.
 bool becomes_readable(const PendingResolve& pending) {
-    pollfd item{pending.ready_fd(), POLLIN, 0};
-    return ::poll(&item, 1, 10000) == 1 && (item.revents & POLLIN);
+    lsock::Os& os = lsock::system_os();
+    lsock::PollItem item{pending.ready_fd(), lsock::kReadable, 0};
+    return os.wait(&item, 1, os.now() + 10) == 0 && (item.revents & lsock::kReadable);
 }
 
 }  // namespace
 
 TEST_CASE("a lookup's answers reach the caller and its descriptor becomes readable", "[async_resolver]") {
     GatedResolver resolver;
-    auto pending = lsock::posix::start_async_resolve(resolver.function(), "abc", nullptr, ResolveHints{});
+    auto pending = backend::start_async_resolve(resolver.function(), "abc", nullptr, ResolveHints{});
     REQUIRE(pending);
     CHECK_FALSE(pending->ready());
     resolver.open_gate();
@@ -82,7 +86,7 @@ TEST_CASE("a lookup's answers reach the caller and its descriptor becomes readab
 TEST_CASE("a lookup's error reaches the caller as it is", "[async_resolver]") {
     GatedResolver resolver;
     resolver.open_gate();
-    auto pending = lsock::posix::start_async_resolve(resolver.function(), "missing", nullptr, ResolveHints{});
+    auto pending = backend::start_async_resolve(resolver.function(), "missing", nullptr, ResolveHints{});
     REQUIRE(pending);
     REQUIRE(becomes_readable(*pending));
     std::vector<ResolvedAddress> out;
@@ -95,7 +99,7 @@ TEST_CASE("200 lookups in flight run on at most kMaxLookupThreads threads and al
     GatedResolver resolver;
     std::vector<std::unique_ptr<PendingResolve>> lookups;
     for (int i = 0; i < 200; ++i) {
-        lookups.push_back(lsock::posix::start_async_resolve(resolver.function(), std::string(1 + i % 9, 'x').c_str(),
+        lookups.push_back(backend::start_async_resolve(resolver.function(), std::string(1 + i % 9, 'x').c_str(),
                                                             nullptr, ResolveHints{}));
         REQUIRE(lookups.back());
     }
@@ -104,7 +108,7 @@ TEST_CASE("200 lookups in flight run on at most kMaxLookupThreads threads and al
         // thread that started late would find the gate open and run alone.
         std::unique_lock<std::mutex> lock(resolver.mutex);
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (resolver.running < lsock::posix::kMaxLookupThreads && std::chrono::steady_clock::now() < until) {
+        while (resolver.running < backend::kMaxLookupThreads && std::chrono::steady_clock::now() < until) {
             lock.unlock();
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
             lock.lock();
@@ -119,7 +123,7 @@ TEST_CASE("200 lookups in flight run on at most kMaxLookupThreads threads and al
     }
     std::lock_guard<std::mutex> lock(resolver.mutex);
     CHECK(resolver.calls == 200);
-    CHECK(resolver.most_running == lsock::posix::kMaxLookupThreads);
+    CHECK(resolver.most_running == backend::kMaxLookupThreads);
 }
 
 TEST_CASE("a caller that abandons its lookup does not wait for it", "[async_resolver]") {
@@ -130,13 +134,13 @@ TEST_CASE("a caller that abandons its lookup does not wait for it", "[async_reso
                                      std::vector<ResolvedAddress>* out) { return function(h, s, x, out); };
     auto started = std::chrono::steady_clock::now();
     {
-        auto pending = lsock::posix::start_async_resolve(keep, "abandoned", nullptr, ResolveHints{});
+        auto pending = backend::start_async_resolve(keep, "abandoned", nullptr, ResolveHints{});
         REQUIRE(pending);
     }  // destroyed while its lookup thread still waits in the resolver
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
     resolver->open_gate();
     // The thread drops the answers; a later lookup still works.
-    auto next = lsock::posix::start_async_resolve(keep, "next", nullptr, ResolveHints{});
+    auto next = backend::start_async_resolve(keep, "next", nullptr, ResolveHints{});
     REQUIRE(next);
     REQUIRE(becomes_readable(*next));
     std::vector<ResolvedAddress> out;
