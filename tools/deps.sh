@@ -25,5 +25,6 @@ LSOCK_OTHER_LUA_PACKAGES=(lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit liblu
 # libFuzzer among them.
 LSOCK_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 # The Windows build and its specs under Wine (tools/windows/test.sh): the
-# mingw-w64 cross compiler, wine64, and dpkg-dev for `apt-get source lua5.2`.
-LSOCK_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev)
+# mingw-w64 cross compiler, wine64, dpkg-dev for `apt-get source lua5.2`,
+# and catch2, whose v2 header the cross-built Catch2 tests use.
+LSOCK_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev catch2)
