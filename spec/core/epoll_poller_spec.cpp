@@ -1,8 +1,10 @@
-// The real kernel's poller (epoll, or kqueue in that flavour), through Os::open_poller: one-shot
+// The real kernel's poller (epoll, kqueue in that flavour, io_uring, the IOCP
+// poller on Windows), through Os::open_poller: one-shot
 // watches, wake from another thread, and sharing one epoll between pollers
 // so that an event reaches the poller that owns the descriptor and no other.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -169,6 +171,14 @@ bool wait_for_hangup(Poller& poller, std::uint64_t tag) {
     return false;
 }
 
+// An edge-triggered watch where the poller has one, else a one-shot one
+// (the IOCP poller's AFD poll has no edge mode; the scheduler falls back
+// the same way): these tests need one report, not re-arming.
+int watch_for_one_report(Poller& poller, Fd fd, unsigned events, std::uint64_t tag) {
+    int error = poller.watch(fd, events, tag, Trigger::Edge);
+    return error == ENOTSUP ? poller.watch(fd, events, tag, Trigger::OneShot) : error;
+}
+
 }  // namespace
 
 TEST_CASE("real poller: a refused connect the poller saw is reported by the connect check", "[epoll]") {
@@ -183,7 +193,7 @@ TEST_CASE("real poller: a refused connect the poller saw is reported by the conn
     auto poller = open_poller();
     Fd client = kNoFd;
     REQUIRE(os.open_socket(Family::Inet, SocketType::Stream, 0, &client) == 0);
-    REQUIRE(poller->watch(client, kReadable | kWritable, 31, Trigger::Edge) == 0);
+    REQUIRE(watch_for_one_report(*poller, client, kReadable | kWritable, 31) == 0);
     int error = os.connect(client, closed_port);
     if (error == EINPROGRESS) {
         REQUIRE(wait_for_hangup(*poller, 31));
@@ -194,10 +204,13 @@ TEST_CASE("real poller: a refused connect the poller saw is reported by the conn
     os.close(client);
 }
 
+// Not in the Windows build: Wine 8 closes with a FIN under SO_LINGER 0
+// (platform/windows/README.md, the #wine_no_reset specs).
+#ifndef _WIN32
 TEST_CASE("real poller: a reset the poller saw is reported by the next receive, not an end of stream", "[epoll]") {
     test::LoopbackPair pair;
     auto poller = open_poller();
-    REQUIRE(poller->watch(pair.client, kReadable | kWritable, 32, Trigger::Edge) == 0);
+    REQUIRE(watch_for_one_report(*poller, pair.client, kReadable | kWritable, 32) == 0);
     // SO_LINGER 0: the close sends a reset, not a FIN.
     REQUIRE(pair.os.set_option(pair.server, SocketOption::Linger, 0) == 0);
     REQUIRE(pair.os.close(pair.server) == 0);
@@ -208,3 +221,4 @@ TEST_CASE("real poller: a reset the poller saw is reported by the next receive, 
     CHECK(r.error == ECONNRESET);
     poller->unwatch(pair.client);
 }
+#endif
