@@ -30,6 +30,10 @@ struct SimConfig {
     double keepalive_interval = 75.0;
     int keepalive_probes = 9;
     int max_backlog = 4096;    // SOMAXCONN
+    // Delayed ACK (Linux TCP_DELACK_MIN): once a connection is interactive
+    // (it sent data soon after data came), the ACK of an arriving segment
+    // waits this long for a reply to carry it (tcp_output.cpp).
+    double delayed_ack = 0.04;
 
     // Routing. An address on one of the world's networks (the /16 around a
     // host's IPv4 address, the /64 around its IPv6 one) that no host owns

@@ -257,11 +257,13 @@ void TcpSocket::on_data(const Packet& p) {
         peer_fin_seq_ = p.seq + length;
     }
     const std::uint64_t seq = p.seq;
+    bool in_order = false;  // all of it new, taken whole, no hole before or after
     if (seq <= rcv_nxt_ && seq + length > rcv_nxt_) {
         std::size_t skip = std::size_t(rcv_nxt_ - seq);
         std::size_t used = receive_buffer_.size();
         std::size_t room = receive_capacity_ > used ? receive_capacity_ - used : 0;
         std::size_t take = std::min(length - skip, room);
+        in_order = skip == 0 && take == length && out_of_order_.empty();
         receive_buffer_.append(p.payload.data() + skip, take);
         rcv_nxt_ += take;
         take_out_of_order();
@@ -278,7 +280,7 @@ void TcpSocket::on_data(const Packet& p) {
         rcv_nxt_ += 1;
         host_.record("tcp-fin", local_wire_.to_string() + "<" + peer_wire_.to_string());
     }
-    send_ack();  // every segment with data is acknowledged at once (no delayed ACK)
+    acknowledge_data(in_order && !fin);
     notify();
 }
 

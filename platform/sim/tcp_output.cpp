@@ -26,6 +26,8 @@ Packet TcpSocket::make_segment(std::uint8_t flags, std::uint64_t seq) {
         p.ack = rcv_nxt_;
         p.window = receive_window();
         rcv_adv_ = rcv_nxt_ + p.window;
+        rcv_acked_ = rcv_nxt_;
+        delayed_ack_timer_.cancel();  // this segment carries the ACK that waited
     }
     return p;
 }
@@ -39,6 +41,32 @@ void TcpSocket::send_syn() {
 
 void TcpSocket::send_ack() { host_.transmit(make_segment(kAck, snd_nxt_)); }
 
+// Linux's __tcp_ack_snd_check, reduced: outside the interactive mode every
+// data segment is acknowledged at once (Linux's quick ACKs at a
+// connection's start and its ACK of every second full segment in bulk
+// flows, which this model simplifies to every one); in it, the ACK of new
+// in-order data waits up to delayed_ack for a segment of ours to carry it,
+// unless more than one MSS is unacknowledged. A FIN, a duplicate, data out
+// of order or a hole filled are acknowledged at once, as on Linux.
+void TcpSocket::acknowledge_data(bool in_order) {
+    last_data_received_ = host_.world().now();
+    const SimConfig& c = host_.world().config();
+    if (!interactive_ || !in_order || rcv_nxt_ - rcv_acked_ > c.mss) {
+        send_ack();
+        return;
+    }
+    if (!delayed_ack_timer_.armed())
+        delayed_ack_timer_.arm(host_.world().now() + c.delayed_ack, [this] { on_delayed_ack(); });
+}
+
+void TcpSocket::on_delayed_ack() {
+    auto keep = self();
+    if (state_ != State::Established) return;
+    // No reply came in time: the peer is not answering each segment, so
+    // the next ones are acknowledged at once again (tcp_delack_timer_handler).
+    interactive_ = false;
+    send_ack();
+}
 void TcpSocket::send_reset() {
     // snd_max lies inside the peer's window: it is at or past what the peer
     // has received and within what it allowed us to send.
@@ -46,6 +74,11 @@ void TcpSocket::send_reset() {
 }
 
 void TcpSocket::send_data(std::uint64_t seq, std::size_t length, bool fin) {
+    // Data sent soon after data came: the connection is interactive
+    // (Linux's tcp_event_data_sent entering pingpong mode).
+    if (length > 0 && last_data_received_ >= 0 &&
+        host_.world().now() - last_data_received_ < host_.world().config().delayed_ack)
+        interactive_ = true;
     Packet p = make_segment(std::uint8_t(kAck | (fin ? kFin : 0)), seq);
     send_buffer_.copy_out(std::size_t(seq - snd_una_), length, &p.payload);
     host_.transmit(std::move(p));
@@ -200,6 +233,7 @@ void TcpSocket::die(int error) {
     persist_timer_.cancel();
     keepalive_timer_.cancel();
     fin_timer_.cancel();
+    delayed_ack_timer_.cancel();
     send_buffer_.clear();
     out_of_order_.clear();
     unregister_connection();
@@ -213,6 +247,7 @@ void TcpSocket::enter_time_wait() {
     persist_timer_.cancel();
     keepalive_timer_.cancel();
     fin_timer_.cancel();
+    delayed_ack_timer_.cancel();
     host_.record("tcp-time-wait", local_wire_.to_string() + ">" + peer_wire_.to_string());
     notify();
 }

@@ -15,7 +15,8 @@ TcpSocket::TcpSocket(SimHost& host, Family family)
       rto_timer_(host.world()),
       persist_timer_(host.world()),
       keepalive_timer_(host.world()),
-      fin_timer_(host.world()) {
+      fin_timer_(host.world()),
+      delayed_ack_timer_(host.world()) {
     local_ = Address::any(family, 0);
 }
 

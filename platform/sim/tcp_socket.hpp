@@ -86,6 +86,11 @@ private:
     Packet make_segment(std::uint8_t flags, std::uint64_t seq);
     void send_syn();
     void send_ack();
+    // The ACK for data just taken in: now, or later in the interactive mode
+    // (delayed ACK, see tcp_output.cpp). `in_order`: the segment was new
+    // data that filled no hole and left nothing out of order.
+    void acknowledge_data(bool in_order);
+    void on_delayed_ack();
     void send_reset();
     void stop_listening();  // reset what waits in the accept queue (close, shutdown)
     void send_data(std::uint64_t seq, std::size_t length, bool fin);
@@ -173,6 +178,14 @@ private:
     std::uint64_t irs_ = 0;
     std::uint64_t rcv_nxt_ = 0;
     std::uint64_t rcv_adv_ = 0;  // right edge of the window last advertised
+    std::uint64_t rcv_acked_ = 0;  // the ACK number last sent
+    // Delayed ACK, as Linux's interactive ("pingpong") mode: a connection
+    // that sends data within delayed_ack of receiving some lets the ACK of
+    // the next arrivals wait for the reply (one segment instead of two);
+    // when the timer has to send a bare ACK after all, the mode ends.
+    bool interactive_ = false;
+    double last_data_received_ = -1;
+    Timer delayed_ack_timer_;
     ByteQueue receive_buffer_;
     std::map<std::uint64_t, std::string> out_of_order_;
     bool peer_fin_known_ = false;  // FIN seen, maybe before earlier data

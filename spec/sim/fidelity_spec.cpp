@@ -146,3 +146,64 @@ TEST_CASE("tcp keepalive off: nothing is sent and a dead peer goes unnoticed", "
     REQUIRE(count_trace(net.world, {"tcp-keepalive"}) == 0);
     REQUIRE_FALSE(is_ready(net.a, c, kFailed));
 }
+
+TEST_CASE("tcp delayed ACK: once a connection answers what it receives, the reply carries the ACK; unanswered, "
+          "a bare ACK follows 40 ms later and the mode ends",
+          "[sim][tcp]") {
+    TwoHosts net;  // 10 ms each way
+    Fd listener = listen_on(net.b, 80);
+    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    auto bare_acks_from_b = [&] { return count_trace(net.world, {" send b tcp 10.0.0.2:80>", " A seq=", " len=0"}); };
+    // Sends `request` from a; b answers `reply` as soon as it has read it (nothing when empty).
+    auto exchange = [&](const std::string& request, const std::string& reply) {
+        REQUIRE(net.a.send(c, request.data(), request.size()).bytes == request.size());
+        REQUIRE(step_until(net.world, [&] { return is_ready(net.b, s, kReadable); }));
+        REQUIRE(read_now(net.b, s) == request);
+        if (reply.empty()) return;
+        REQUIRE(net.b.send(s, reply.data(), reply.size()).bytes == reply.size());
+        REQUIRE(step_until(net.world, [&] { return is_ready(net.a, c, kReadable); }));
+        REQUIRE(read_now(net.a, c) == reply);
+    };
+    // The first request is acknowledged at once: b has not answered anything yet.
+    std::size_t before = bare_acks_from_b();
+    exchange("ping", "pong");
+    REQUIRE(bare_acks_from_b() == before + 1);
+    // b answered within 40 ms: now its ACK waits for the reply, which carries it.
+    exchange("ping", "pong");
+    exchange("ping", "pong");
+    REQUIRE(bare_acks_from_b() == before + 1);
+    // A request b does not answer: its ACK goes bare, 40 ms after it arrived.
+    double sent = net.world.now();
+    exchange("ping", "");
+    REQUIRE(net.world.now() == Approx(sent + 0.01));
+    REQUIRE(step_until(net.world, [&] { return bare_acks_from_b() == before + 2; }));
+    REQUIRE(net.world.now() == Approx(sent + 0.05));
+    // That ended the mode: the next request is acknowledged on arrival.
+    exchange("ping", "");
+    REQUIRE(step_until(net.world, [&] { return bare_acks_from_b() == before + 3; }));
+    REQUIRE(net.world.now() == Approx(sent + 0.05 + 0.01));
+}
+
+TEST_CASE("tcp delayed ACK: more than one MSS unacknowledged is acknowledged at once", "[sim][tcp]") {
+    TwoHosts net;
+    Fd listener = listen_on(net.b, 80);
+    auto [c, s] = connect_pair(net.world, net.a, net.b, listener, ip("10.0.0.2", 80));
+    REQUIRE(net.a.set_option(c, SocketOption::NoDelay, 1) == 0);
+    // Make b interactive: it answers a request at once.
+    REQUIRE(net.a.send(c, "q", 1).bytes == 1);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.b, s, kReadable); }));
+    REQUIRE(read_now(net.b, s) == "q");
+    REQUIRE(net.b.send(s, "r", 1).bytes == 1);
+    REQUIRE(step_until(net.world, [&] { return is_ready(net.a, c, kReadable); }));
+    REQUIRE(read_now(net.a, c) == "r");
+    // Three full segments in one burst: the second one's arrival leaves more
+    // than an MSS unacknowledged, so b acknowledges without waiting.
+    std::string block = pattern(3 * 1460);
+    double sent = net.world.now();
+    REQUIRE(net.a.send(c, block.data(), block.size()).bytes == block.size());
+    std::size_t before = count_trace(net.world, {" send b tcp 10.0.0.2:80>", " A seq=", " len=0"});
+    REQUIRE(step_until(net.world, [&] {
+        return count_trace(net.world, {" send b tcp 10.0.0.2:80>", " A seq=", " len=0"}) > before;
+    }));
+    REQUIRE(net.world.now() == Approx(sent + 0.01));
+}
