@@ -228,8 +228,11 @@ void TcpSocket::on_ack(const Packet& p) {
         // instead of waiting for the RTO (fast retransmit, RFC 5681).
         if (++duplicate_acks_ == 3) {
             timing_ = false;
+            // Only what was sent before: bytes written since lie past snd_max,
+            // and an ACK for them would look like one for data never sent.
             std::uint64_t data_end = snd_una_ + send_buffer_.size();
-            std::size_t length = std::size_t(std::min<std::uint64_t>(host_.world().config().mss, data_end - snd_una_));
+            std::uint64_t sent_end = std::min(snd_max_, data_end);
+            std::size_t length = std::size_t(std::min<std::uint64_t>(host_.world().config().mss, sent_end - snd_una_));
             bool fin = fin_sent_ && snd_una_ + length == data_end;
             host_.record("tcp-fast-retransmit", local_wire_.to_string() + ">" + peer_wire_.to_string());
             send_data(snd_una_, length, fin);
