@@ -49,8 +49,8 @@ LinkFate Links::send(HostId from, HostId to, double now, std::size_t bytes, Rand
         arrival += random.uniform() * link.reorder_delay;
         fate.reordered = true;
     }
-    fate.arrivals.push_back(arrival);
-    if (random.chance(link.duplicate)) fate.arrivals.push_back(sent + delay());
+    fate.arrivals[fate.arrival_count++] = arrival;
+    if (random.chance(link.duplicate)) fate.arrivals[fate.arrival_count++] = sent + delay();
     return fate;
 }
 

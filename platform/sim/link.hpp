@@ -29,7 +29,10 @@ struct LinkConfig {
 
 // What happened to one packet put on a link.
 struct LinkFate {
-    std::vector<double> arrivals;  // empty when dropped; two entries when duplicated
+    // When the copies arrive: none when dropped, two when duplicated. A
+    // fixed array: a fate is decided for every packet, so no allocation.
+    double arrivals[2] = {0, 0};
+    int arrival_count = 0;
     const char* drop_reason = nullptr;  // "loss" or "partition" when dropped
     bool reordered = false;
 };

@@ -26,7 +26,13 @@ public:
     double due() const { return due_; }
 
 private:
+    void fire();
+
     World* world_;
+    // The action lives here and the event holds only `this`: small enough
+    // for std::function's own storage, so arming allocates nothing (a
+    // connection re-arms its retransmission timer for every segment).
+    std::function<void()> action_;
     EventId id_ = kNoEvent;
     double due_ = 0;
 };

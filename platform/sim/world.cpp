@@ -193,19 +193,19 @@ void World::transmit(SimHost& from, Packet packet) {
         return;
     }
     LinkFate fate = links_.send(from.id(), to->id(), now_, packet.wire_size(), random_);
-    if (fate.arrivals.empty()) {
+    if (fate.arrival_count == 0) {
         record("drop", from.name(), fate.drop_reason, packet);
         return;
     }
-    record(fate.arrivals.size() > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), nullptr,
+    record(fate.arrival_count > 1 ? "send-dup" : (fate.reordered ? "send-late" : "send"), from.name(), nullptr,
            packet);
     HostId dest = to->id();
-    if (fate.arrivals.size() == 1) {
+    if (fate.arrival_count == 1) {
         at(fate.arrivals[0], [this, dest, packet = std::move(packet)] { deliver(dest, packet); });
         return;
     }
     auto shared = std::make_shared<const Packet>(std::move(packet));
-    for (double arrival : fate.arrivals) at(arrival, [this, dest, shared] { deliver(dest, *shared); });
+    for (int i = 0; i < fate.arrival_count; ++i) at(fate.arrivals[i], [this, dest, shared] { deliver(dest, *shared); });
 }
 
 void World::neighbour_failed(SimHost& from, const Packet& packet) {
