@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,12 +40,16 @@ public:
 
     // A token waits at most once: a second suspend replaces the first.
     void suspend(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token);
+    // Ends the token's wait, takes it out of the runnable list and forgets it.
     void cancel(void* token);
     // Makes a token runnable now (spawning, yielding without waiting).
     void wake(void* token, SimHost* host);
-    bool waiting(void* token) const { return by_token_.count(token) != 0; }
-    bool alive(std::uint64_t id) const { return waiters_.count(id) != 0; }
-    std::size_t waiting_count() const { return waiters_.size(); }
+    bool waiting(void* token) const {
+        auto it = by_token_.find(token);
+        return it != by_token_.end() && it->second.wait != 0;
+    }
+    bool alive(std::uint64_t id) const { return find(id) != nullptr; }
+    std::size_t waiting_count() const { return live_; }
 
     // Sockets hand over the waiters that watched them.
     void changed(std::vector<std::uint64_t>* watchers);
@@ -67,31 +70,57 @@ public:
     std::vector<void*> drop_host(const SimHost& host);
 
 private:
+    // Waits live in reusable slots named by (slot, generation), as events do
+    // in the EventQueue: a wait begins and ends for every blocking call, and
+    // an id kept by a socket's watcher list after its wait ended (or after
+    // its slot was reused) is told apart without a lookup table.
     struct Waiter {
-        void* token;
-        SimHost* host;
-        std::vector<PollItem> items;
-        double deadline;
+        void* token = nullptr;
+        SimHost* host = nullptr;
+        std::vector<PollItem> items;  // keeps its capacity from wait to wait
+        double deadline = kNoDeadline;
         EventId deadline_event = kNoEvent;
+        std::uint64_t order = 0;  // when the wait began: listings go in this order
+        std::uint32_t generation = 0;
+        bool live = false;
         bool queued_for_check = false;
     };
+    // What the registry knows of a token: its wait (0: none) and how many
+    // times it is in the runnable list (so that ending a wait looks through
+    // that list only when the token is in it).
+    struct TokenState {
+        std::uint64_t wait = 0;
+        std::uint32_t queued = 0;
+    };
 
+    Waiter* find(std::uint64_t id);
+    const Waiter* find(std::uint64_t id) const;
+    std::uint64_t begin_wait(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token);
+    // Ends the token's wait and takes it out of the runnable list; keeps
+    // its entry (the token usually waits again at once).
+    void end_wait(TokenState& state, void* token);
     bool ready(const Waiter& w) const;
     void watch_items(std::uint64_t id, const Waiter& w);
     void make_runnable(std::uint64_t id);
+    void push_runnable(void* token, const SimHost* host);
     void forget(std::uint64_t id);
     void run_checks();
+    // The live waits (or a host's), in the order they began.
+    std::vector<const Waiter*> live_waits(const SimHost* host) const;
 
     World& world_;
-    std::map<std::uint64_t, Waiter> waiters_;
-    std::unordered_map<void*, std::uint64_t> by_token_;
+    std::vector<Waiter> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::size_t live_ = 0;
+    std::uint64_t next_order_ = 1;
+    std::unordered_map<void*, TokenState> by_token_;
     std::vector<std::uint64_t> to_check_;
+    std::vector<std::uint64_t> checking_;  // run_checks' batch, kept for its capacity
     struct Runnable {
         void* token;
         const SimHost* host;
     };
     std::deque<Runnable> runnable_;
-    std::uint64_t next_id_ = 1;
     std::unordered_set<void*> daemons_;  // looked up only, never iterated (order stays deterministic)
 };
 
