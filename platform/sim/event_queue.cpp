@@ -51,7 +51,16 @@ bool EventQueue::cancel(EventId id) {
     std::function<void()> dropped = std::move(slot.action);
     slot.action = nullptr;
     release(index);
+    if (heap_.size() > 64 && heap_.size() > 2 * live_) compact();
     return true;
+}
+
+void EventQueue::compact() {
+    // The order of events is (time, sequence), a total order: rebuilding
+    // the heap cannot change which event comes next.
+    heap_.erase(std::remove_if(heap_.begin(), heap_.end(), [this](const Entry& e) { return !pending(e); }),
+                heap_.end());
+    std::make_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 void EventQueue::drop_cancelled_top() {

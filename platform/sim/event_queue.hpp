@@ -61,8 +61,13 @@ private:
     }
     // Ends a slot's event (ran or cancelled): the slot can take the next one.
     void release(std::uint32_t index);
-    // Cancelled events stay in the heap until they reach the top.
+    // Cancelled events stay in the heap until they reach the top, or until
+    // they are the larger part of it: then compact() takes them all out, so
+    // that timers re-armed for every segment (a retransmission timeout that
+    // is 200 ms away, cancelled by the ACK a millisecond later) do not make
+    // the heap deeper than the pending events need.
     void drop_cancelled_top();
+    void compact();
 
     std::vector<Entry> heap_;
     std::vector<Slot> slots_;

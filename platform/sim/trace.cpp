@@ -33,6 +33,17 @@ std::uint64_t fold_text(std::uint64_t hash, const char* bytes, std::size_t size)
     return hash;
 }
 
+// A packet's address into a kept entry: field by field, because a packet
+// on the wire has no path and assigning the empty string is a call per
+// address on the path of every packet.
+void keep_address(Address* kept, const Address& from) {
+    kept->family = from.family;
+    kept->ip = from.ip;
+    kept->port = from.port;
+    kept->scope_id = from.scope_id;
+    if (!from.path.empty() || !kept->path.empty()) kept->path = from.path;
+}
+
 }  // namespace
 
 void Trace::fold_common(double time, const char* kind, const std::string& host) {
@@ -84,8 +95,8 @@ void Trace::record(double time, const char* kind, const std::string& host, const
     // slot's addresses keep their storage.
     PacketHeader& kept = entry->packet;
     kept.transport = packet.transport;
-    kept.src = packet.src;
-    kept.dst = packet.dst;
+    keep_address(&kept.src, packet.src);
+    keep_address(&kept.dst, packet.dst);
     kept.flags = packet.flags;
     kept.seq = packet.seq;
     kept.ack = packet.ack;

@@ -201,7 +201,8 @@ void World::transmit(SimHost& from, Packet packet) {
            packet);
     HostId dest = to->id();
     if (fate.arrival_count == 1) {
-        at(fate.arrivals[0], [this, dest, packet = std::move(packet)] { deliver(dest, packet); });
+        std::uint32_t slot = park(std::move(packet));
+        at(fate.arrivals[0], [this, dest, slot] { deliver_parked(dest, slot); });
         return;
     }
     auto shared = std::make_shared<const Packet>(std::move(packet));
@@ -221,6 +222,23 @@ void World::neighbour_failed(SimHost& from, const Packet& packet) {
     HostId id = from.id();
     // Busy: a connect waits for exactly this answer.
     at(now_ + config_.neighbour_timeout, [this, id, icmp = std::move(icmp)] { deliver(id, icmp); });
+}
+
+std::uint32_t World::park(Packet packet) {
+    if (free_parked_.empty()) {
+        free_parked_.reserve(parked_.size() + 1);  // so that deliver_parked never allocates
+        parked_.push_back(std::make_unique<Packet>(std::move(packet)));
+        return std::uint32_t(parked_.size() - 1);
+    }
+    std::uint32_t slot = free_parked_.back();
+    free_parked_.pop_back();
+    *parked_[slot] = std::move(packet);
+    return slot;
+}
+
+void World::deliver_parked(HostId to, std::uint32_t slot) {
+    deliver(to, *parked_[slot]);
+    free_parked_.push_back(slot);
 }
 
 void World::deliver(HostId to, const Packet& packet) {

@@ -159,6 +159,11 @@ public:
 private:
     std::vector<Address> free_addresses() const;
     void deliver(HostId to, const Packet& packet);
+    // A packet on the wire waits in a reusable slot, and its arrival event
+    // holds only (world, host, slot): small enough for std::function's own
+    // storage, so sending a packet allocates no event.
+    std::uint32_t park(Packet packet);
+    void deliver_parked(HostId to, std::uint32_t slot);
     Address network_of_ip(const Address& ip) const;
     // A packet to an address on a network nobody owns: the sender's
     // neighbour lookup fails after SimConfig::neighbour_timeout and its own
@@ -172,6 +177,8 @@ private:
     Random random_;
     Trace trace_;
     SimConfig config_;
+    std::vector<std::unique_ptr<Packet>> parked_;  // stable addresses: a delivery may park more
+    std::vector<std::uint32_t> free_parked_;
     EventQueue queue_;
     WaitRegistry waiters_;
     Links links_;
