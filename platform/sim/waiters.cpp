@@ -20,7 +20,7 @@ const WaitRegistry::Waiter* WaitRegistry::find(std::uint64_t id) const {
 }
 
 std::uint64_t WaitRegistry::begin_wait(SimHost& host, const PollItem* items, std::size_t count, double deadline,
-                                       void* token) {
+                                       void* token, TokenState* state) {
     std::uint32_t slot;
     if (free_slots_.empty()) {
         // Room in the free list for every slot, so that forget never allocates.
@@ -41,6 +41,7 @@ std::uint64_t WaitRegistry::begin_wait(SimHost& host, const PollItem* items, std
     // Generations start at 1, so no id is 0 ("no wait").
     w.generation = w.generation == UINT32_MAX ? 1 : w.generation + 1;
     w.token = token;
+    w.state = state;
     w.host = &host;
     w.deadline = deadline;
     w.deadline_event = kNoEvent;
@@ -54,7 +55,7 @@ std::uint64_t WaitRegistry::begin_wait(SimHost& host, const PollItem* items, std
 void WaitRegistry::suspend(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token) {
     TokenState& state = by_token_[token];
     end_wait(state, token);
-    std::uint64_t id = begin_wait(host, items, count, deadline, token);
+    std::uint64_t id = begin_wait(host, items, count, deadline, token, &state);
     state.wait = id;
     Waiter& w = *find(id);
     if (ready(w) || deadline <= world_.now()) {
@@ -91,20 +92,19 @@ void WaitRegistry::cancel(void* token) {
 void WaitRegistry::wake(void* token, SimHost* host) {
     TokenState& state = by_token_[token];
     end_wait(state, token);
-    push_runnable(token, host);
+    push_runnable(token, host, &state);
 }
 
-void WaitRegistry::push_runnable(void* token, const SimHost* host) {
-    runnable_.push_back({token, host});
-    ++by_token_[token].queued;
+void WaitRegistry::push_runnable(void* token, const SimHost* host, TokenState* state) {
+    runnable_.push_back({token, host, state});
+    ++state->queued;
 }
 
 void WaitRegistry::forget(std::uint64_t id) {
     Waiter* w = find(id);
     if (!w) return;
     if (w->deadline_event != kNoEvent) world_.cancel(w->deadline_event);
-    auto it = by_token_.find(w->token);
-    if (it != by_token_.end() && it->second.wait == id) it->second.wait = 0;
+    if (w->state->wait == id) w->state->wait = 0;
     w->live = false;
     --live_;
     free_slots_.push_back(std::uint32_t(id & 0xffffffffu));  // never allocates: see begin_wait
@@ -128,8 +128,9 @@ void WaitRegistry::make_runnable(std::uint64_t id) {
     if (!w) return;
     void* token = w->token;
     const SimHost* host = w->host;
+    TokenState* state = w->state;
     forget(id);
-    push_runnable(token, host);
+    push_runnable(token, host, state);
 }
 
 void WaitRegistry::changed(std::vector<std::uint64_t>* watchers) {
@@ -171,7 +172,7 @@ std::vector<void*> WaitRegistry::take_runnable() {
     tokens.reserve(runnable_.size());
     for (const auto& r : runnable_) {
         tokens.push_back(r.token);
-        by_token_[r.token].queued = 0;
+        r.state->queued = 0;
     }
     runnable_.clear();
     return tokens;
@@ -181,9 +182,8 @@ bool WaitRegistry::pop_runnable(void** token) {
     run_checks();
     if (runnable_.empty()) return false;
     *token = runnable_.front().token;
+    --runnable_.front().state->queued;
     runnable_.pop_front();
-    auto it = by_token_.find(*token);
-    if (it != by_token_.end() && it->second.queued > 0) --it->second.queued;
     return true;
 }
 
@@ -224,8 +224,7 @@ std::vector<void*> WaitRegistry::drop_host(const SimHost& host) {
     for (const auto& r : runnable_) {
         if (r.host == &host) {
             tokens.push_back(r.token);
-            auto it = by_token_.find(r.token);
-            if (it != by_token_.end() && it->second.queued > 0) --it->second.queued;
+            --r.state->queued;
         } else {
             kept.push_back(r);
         }

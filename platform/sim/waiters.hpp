@@ -74,8 +74,18 @@ private:
     // in the EventQueue: a wait begins and ends for every blocking call, and
     // an id kept by a socket's watcher list after its wait ended (or after
     // its slot was reused) is told apart without a lookup table.
+    // What the registry knows of a token: its wait (0: none) and how many
+    // times it is in the runnable list (so that ending a wait looks through
+    // that list only when the token is in it). Waits and runnable entries
+    // point at their token's state: map nodes do not move, and a token's
+    // entry is erased only after its wait and runnable entries are gone.
+    struct TokenState {
+        std::uint64_t wait = 0;
+        std::uint32_t queued = 0;
+    };
     struct Waiter {
         void* token = nullptr;
+        TokenState* state = nullptr;
         SimHost* host = nullptr;
         std::vector<PollItem> items;  // keeps its capacity from wait to wait
         double deadline = kNoDeadline;
@@ -85,24 +95,18 @@ private:
         bool live = false;
         bool queued_for_check = false;
     };
-    // What the registry knows of a token: its wait (0: none) and how many
-    // times it is in the runnable list (so that ending a wait looks through
-    // that list only when the token is in it).
-    struct TokenState {
-        std::uint64_t wait = 0;
-        std::uint32_t queued = 0;
-    };
 
     Waiter* find(std::uint64_t id);
     const Waiter* find(std::uint64_t id) const;
-    std::uint64_t begin_wait(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token);
+    std::uint64_t begin_wait(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token,
+                             TokenState* state);
     // Ends the token's wait and takes it out of the runnable list; keeps
     // its entry (the token usually waits again at once).
     void end_wait(TokenState& state, void* token);
     bool ready(const Waiter& w) const;
     void watch_items(std::uint64_t id, const Waiter& w);
     void make_runnable(std::uint64_t id);
-    void push_runnable(void* token, const SimHost* host);
+    void push_runnable(void* token, const SimHost* host, TokenState* state);
     void forget(std::uint64_t id);
     void run_checks();
     // The live waits (or a host's), in the order they began.
@@ -119,6 +123,7 @@ private:
     struct Runnable {
         void* token;
         const SimHost* host;
+        TokenState* state;
     };
     std::deque<Runnable> runnable_;
     std::unordered_set<void*> daemons_;  // looked up only, never iterated (order stays deterministic)
