@@ -76,8 +76,9 @@ def main(repo, tools_dir, results_dir, ours_dir=""):
     docs = results_dir if settings.quick or settings.partial else os.path.join(repo, "docs")
     subtitle = f"{env['date']}, {env['mode'].split(' ')[0]} run, load average {load_before} before, {load_after} after"
     chart.draw(rows, results, subtitle, os.path.join(results_dir, "concurrency.dat"), os.path.join(docs, "bench.png"))
+    kept = report.carried_over(os.path.join(repo, "docs", "bench.md"))
     with open(os.path.join(docs, "bench.md"), "w") as f:
-        f.write(report.render(rows, results, env, "bench.png", _busy_warning(neighbours)))
+        f.write(report.render(rows, results, env, "bench.png", _busy_warning(neighbours)) + kept)
     print(f"wrote {os.path.join(docs, 'bench.md')} and {os.path.join(docs, 'bench.png')}; "
           f"raw results in {results_dir}")
 

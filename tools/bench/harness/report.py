@@ -116,9 +116,27 @@ def summary_table(rows, results):
     return lines + [""]
 
 
+# The one hand-written section of docs/bench.md: the simulated network's
+# figures, measured by tools/bench/sim_speed_compare.sh, not by this
+# harness. A run keeps it as it stands (carried_over).
+SIM_HEADING = "## The simulated network"
+
+
+def carried_over(path):
+    """The section under SIM_HEADING of the report at `path`, to append unchanged ("" if none)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    at = text.find("\n" + SIM_HEADING)
+    return "" if at < 0 else text[at:].rstrip("\n") + "\n"
+
+
 def render(rows, results, environment, chart_name, warning=""):
     lines = ["# Benchmarks: lsock against LuaSocket, copas, cqueues and luv", "",
-             "Written by `bash tools/bench/run.sh` (see tools/bench/README.md); do not edit by hand.", ""]
+             "Written by `bash tools/bench/run.sh` (see tools/bench/README.md); do not edit by hand, except the last "
+             "section (the simulated network), which a run keeps as it is.", ""]
     if warning:
         lines += [f"> **{warning}**", ""]
     lines += [f"- {k}: {v}" for k, v in environment.items()] + ["", LEGEND, ""]
