@@ -174,7 +174,16 @@ other_luas=(5.3 5.4 luajit)
 if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   run_ctest build "plain build"
   run_api_docs build
-  for k in $(kernels); do run_busted build "$k" "$k"; done
+  # Linux runs the loop on io_uring where it can (docs/sock.md, "The
+  # poller"): the specs once on each, each poller forced, so that neither
+  # goes untested whatever the kernel here has.
+  for k in $(kernels); do run_busted build "$k" "$k" LSOCK_POLLER=epoll; done
+  if grep -q "io_uring poller is built" "$log/cmake"; then
+    run_busted build loopback "loopback, io_uring" LSOCK_POLLER=io_uring
+    run_ctest build "threads: Lua states in two OS threads on io_uring rings" -R "^threads:.*io_uring"
+  else
+    echo "== io_uring NOT RUN: the build found no liburing"
+  fi
   # The parity suite (spec/parity): every scenario on loopback and on a
   # simulated host, compared value by value; a difference is a simulator
   # bug or a departure named in platform/sim/README.md.

@@ -113,8 +113,8 @@ function sock.onerror(handler) end
 
 ---Without `fd`: the loop's epoll descriptor. With it: this loop joins that
 ---epoll (shared by Lua states in several OS threads); only while no thread
----of this loop waits. `nil, err` where the poller is kqueue or an I/O
----completion port.
+---of this loop waits. `nil, err` where the poller is kqueue, io_uring
+---(`LSOCK_POLLER=epoll` keeps Linux on epoll) or an I/O completion port.
 ---@param fd? integer
 ---@return integer|true|nil result
 ---@return string? err
@@ -123,8 +123,8 @@ function sock.epoll_fd(fd) end
 
 ---Without `fd`: the loop's kqueue descriptor. With it: this loop joins that
 ---kqueue (shared by Lua states in several OS threads); only while no thread
----of this loop waits. `nil, err` where the poller is epoll or an I/O
----completion port.
+---of this loop waits. `nil, err` where the poller is epoll, io_uring or an
+---I/O completion port.
 ---@param fd? integer
 ---@return integer|true|nil result
 ---@return string? err
@@ -140,6 +140,18 @@ function sock.kqueue_fd(fd) end
 ---@return string? err
 ---@return integer? errcode
 function sock.iocp(handle) end
+
+---Without `fd`: the loop's io_uring descriptor (Linux, the default poller
+---where the kernel and the build have io_uring). With it: checks that `fd`
+---is a ring and makes this loop's own ring share its kernel workers; each
+---loop keeps its own ring, so each handles only its own sockets. Only while
+---no thread of this loop waits. `nil, err` where the poller is epoll,
+---kqueue or an I/O completion port.
+---@param fd? integer
+---@return integer|true|nil result
+---@return string? err
+---@return integer? errcode
+function sock.uring_fd(fd) end
 
 ---What every sock socket has. Methods on a closed socket return
 ---`nil, "closed"` (`type`, `family`, `protocol` and `close` still work).

@@ -1,16 +1,20 @@
--- sock.epoll_fd, sock.kqueue_fd and sock.iocp: get or set the loop's epoll,
--- kqueue or I/O completion port, so that loops can share one. Whichever
--- poller the build has is tested (epoll on Linux, kqueue on the BSDs and in
--- the libkqueue flavour: PORTING.md; the IOCP poller on Windows, run under
--- wine64 by tools/windows/test.sh); the others' functions answer nil, err.
--- The simulated kernel has none (all return nil, err). Several OS threads
--- sharing one are tested in spec/threads (Catch2, TSan).
-
+-- sock.epoll_fd, sock.kqueue_fd, sock.uring_fd and sock.iocp: get or set
+-- the loop's epoll, kqueue, io_uring or I/O completion port, so that loops
+-- can share one. Whichever poller the loop runs on is tested (io_uring or
+-- epoll on Linux, as LSOCK_POLLER says: docs/sock.md, "The poller"; kqueue
+-- on the BSDs and in the libkqueue flavour: PORTING.md; the IOCP poller on
+-- Windows, run under wine64 by tools/windows/test.sh); the others'
+-- functions answer nil, err. The simulated kernel has none (all return nil,
+-- err). Several OS threads sharing one are tested in spec/threads (Catch2,
+-- TSan).
 local net = require "spec.support.net"
 local support = require "spec.lua.sock_support"
+-- The interpreter running the specs: children load the same lsock.so.
+local LUA = require "spec.support.interpreter"
 
 -- Each kind of poller and the function that gets or sets it.
-local functions = { epoll = "epoll_fd", kqueue = "kqueue_fd", iocp = "iocp" }
+-- Error messages name io_uring in full, which "uring" matches.
+local functions = { epoll = "epoll_fd", kqueue = "kqueue_fd", uring = "uring_fd", iocp = "iocp" }
 -- The build's poller: the one whose function gives a handle.
 local function kind_of(sock)
   for kind, name in pairs(functions) do
@@ -23,10 +27,11 @@ local function poller_fd(sock, ...)
   local kind = kind_of(sock)
   if kind == "epoll" then return sock.epoll_fd(...) end
   if kind == "iocp" then return sock.iocp(...) end
+  if kind == "uring" then return sock.uring_fd(...) end
   return sock.kqueue_fd(...)
 end
 
-describe("sock.epoll_fd, sock.kqueue_fd, sock.iocp #loopback", function()
+describe("sock.epoll_fd, sock.kqueue_fd, sock.uring_fd, sock.iocp #loopback", function()
 
   it("one of them is the build's poller, and the others answer nil, err", support.test(function(sock)
     local kind = kind_of(sock)
@@ -44,6 +49,17 @@ describe("sock.epoll_fd, sock.kqueue_fd, sock.iocp #loopback", function()
         assert.is_nil(none)
         assert.matches(kind, err)
       end
+    end
+  end))
+
+  it("runs on the poller LSOCK_POLLER names", support.test(function(sock)
+    local forced = os.getenv("LSOCK_POLLER")
+    if forced == "io_uring" then
+      assert.equal("uring", kind_of(sock))
+    elseif forced == "epoll" then
+      assert.equal("epoll", kind_of(sock))
+    else
+      assert.is_string(kind_of(sock))
     end
   end))
 
@@ -122,4 +138,49 @@ describe("sock.epoll_fd, sock.kqueue_fd, sock.iocp #loopback", function()
     support.raises(function() poller_fd(sock, "x") end, fd_name, "#1")
     t:close()
   end))
+end)
+
+-- #posix_shell: each test starts a child Lua through env(1) and timeout(1).
+describe("LSOCK_POLLER #loopback #posix_shell", function()
+  -- A child Lua with LSOCK_POLLER set to `value`: what its loop says.
+  local function child_with_poller(value)
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+      local sock = require "sock"
+      local fds = {}
+      for _, kind in ipairs({ "epoll", "kqueue", "uring" }) do
+        local fd, err = sock[kind .. "_fd"]()
+        fds[#fds + 1] = kind .. "=" .. (fd and "fd" or err)
+      end
+      local slept = "not run"
+      sock.newthread(function()
+        local _, err = sock.sleep(0)
+        slept = err or "ok"
+      end)
+      sock.start(5)
+      print(table.concat(fds, " ") .. " sleep=" .. slept)
+    ]])
+    f:close()
+    local out = assert(io.popen(("env LSOCK_POLLER=%s timeout 60 %s %s 2>&1"):format(value, LUA, script)))
+    local text = out:read("*a")
+    out:close()
+    os.remove(script)
+    return text
+  end
+
+  it("with a value it does not know fails every wait instead of picking one", function()
+    local text = child_with_poller("ePoll")
+    if text:match("kqueue=fd") then return end  -- the kqueue flavour has no choice to make
+    assert.matches("epoll=Invalid argument", text, 1, true)
+    assert.matches("sleep=Invalid argument", text, 1, true)
+  end)
+
+  it("=epoll runs the loop on epoll where the build has it", function()
+    local text = child_with_poller("epoll")
+    if text:match("kqueue=fd") then return end  -- the kqueue flavour has no choice to make
+    assert.matches("epoll=fd", text, 1, true)
+    assert.matches("uring=sock.uring_fd: the poller here is epoll, not io_uring", text, 1, true)
+    assert.matches("sleep=ok", text, 1, true)
+  end)
 end)

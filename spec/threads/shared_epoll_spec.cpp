@@ -4,7 +4,9 @@
 // docs/sock.md, "Several OS threads"): an event is handled by the state that
 // owns the socket, never by another. Two threads, each with its own Lua
 // state, serve 1000 connections together; run it in a -DLSOCK_TSAN=ON build
-// to have ThreadSanitizer watch the forwarding between them.
+// to have ThreadSanitizer watch the forwarding between them. Where the build
+// has liburing the same runs once more on io_uring (sock.uring_fd: a ring
+// per loop, joined).
 #include <catch2/catch.hpp>
 
 #include <lua.hpp>
@@ -13,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -95,7 +98,8 @@ function run(limit) return sock.start(limit) end
 struct LuaState {
     lua_State* L = luaL_newstate();
 
-    explicit LuaState(const char* name) {
+    // `poller`: which sock.<poller>_fd the script calls.
+    LuaState(const char* name, const char* poller) {
         REQUIRE(L);
         luaL_openlibs(L);
         lua_getglobal(L, "package");
@@ -103,7 +107,7 @@ struct LuaState {
         lua_pushcfunction(L, luaopen_lsock_sock);
         lua_setfield(L, -2, "sock");
         lua_pop(L, 2);
-        lua_pushstring(L, LSOCK_TEST_POLLER);
+        lua_pushstring(L, poller);
         lua_setglobal(L, "POLLER");
         REQUIRE(luaL_loadstring(L, kScript) == LUA_OK);
         lua_pushstring(L, name);
@@ -168,17 +172,47 @@ int connections_per_state(int wanted) {
 #endif
 }
 
-}  // namespace
 
-TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " and serve 1000 connections",
-          "[threads]") {
+// LSOCK_POLLER for the length of a test (the loops read it when they open
+// their poller), then as it was. Windows has one poller and no setenv.
+class PollerChoice {
+public:
+#ifdef _WIN32
+    explicit PollerChoice(const char*) {}
+#else
+    explicit PollerChoice(const char* value) {
+        const char* before = std::getenv("LSOCK_POLLER");
+        had_ = before != nullptr;
+        if (had_) before_ = before;
+        setenv("LSOCK_POLLER", value, 1);
+    }
+    ~PollerChoice() {
+        if (had_) {
+            setenv("LSOCK_POLLER", before_.c_str(), 1);
+        } else {
+            unsetenv("LSOCK_POLLER");
+        }
+    }
+#endif
+
+private:
+    bool had_ = false;
+    std::string before_;
+};
+
+// Two states in two threads, one joining the other's poller through
+// sock.<poller>_fd, serve 1000 connections. `handed_over`: events must have
+// gone from one poller to the other (a shared epoll or kqueue); rings are
+// one per loop and hand nothing over.
+void serve_through_one_poller(const char* poller, bool handed_over) {
     const int kPerState = connections_per_state(500);  // connections each state's server takes
     if (kPerState < 500) WARN("descriptor limit too low: " << 2 * kPerState << " connections instead of 1000");
     constexpr int kRounds = 3;
-    LuaState a("a");
-    LuaState b("b");
+    LuaState a("a", poller);
+    LuaState b("b", poller);
 
     a.call("poller_fd", {});
+    REQUIRE(lua_isnumber(a.L, -1));  // nil: the loop is not on this poller
     lua_Integer shared = lua_tointeger(a.L, -1);
     REQUIRE(shared >= 0);
     b.call("poller_fd", {shared});
@@ -218,7 +252,27 @@ TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " 
     CHECK(b.stat("answered") == kPerState);
     CHECK(a.stat("bytes") > 0);
     CHECK(a.stat("bytes") == b.stat("bytes"));
-    // Each thread took events of the other's sockets off the shared poller
-    // and handed them over: the path under test was taken.
-    CHECK(lsock::mailboxes::forwarded() > forwarded_before);
+    if (handed_over) {
+        // Each thread took events of the other's sockets off the shared
+        // poller and handed them over: the path under test was taken.
+        CHECK(lsock::mailboxes::forwarded() > forwarded_before);
+    } else {
+        CHECK(lsock::mailboxes::forwarded() == forwarded_before);
+    }
 }
+
+}  // namespace
+
+TEST_CASE("two OS threads with a Lua state each share one " LSOCK_TEST_POLLER " and serve 1000 connections",
+          "[threads]") {
+    PollerChoice choice("epoll");  // the default may be io_uring: ask for epoll (kqueue builds ignore it)
+    serve_through_one_poller(LSOCK_TEST_POLLER, true);
+}
+
+#ifdef LSOCK_TEST_IO_URING
+TEST_CASE("two OS threads with a Lua state each, on io_uring rings joined by sock.uring_fd, serve 1000 connections",
+          "[threads][io_uring]") {
+    PollerChoice choice("io_uring");
+    serve_through_one_poller("uring", false);
+}
+#endif

@@ -167,7 +167,4 @@ int EpollPoller::wake() {
 }
 
 }  // namespace posix
-
-int posix::PosixOs::open_poller(Fd shared, std::unique_ptr<Poller>* out) { return EpollPoller::open(shared, out); }
-
 }  // namespace lsock

@@ -243,10 +243,10 @@ int sock_onerror(lua_State* L) {
     return 1;  // the handler it replaced
 }
 
-// sock.epoll_fd, sock.kqueue_fd and sock.iocp: the poller's handle, or
-// joins another state's. Each answers nil, err where the build's poller is
-// another kind (docs/sock.md, "Several OS threads"). `what` names the handle
-// in the argument error ("an epoll descriptor").
+// sock.epoll_fd, sock.kqueue_fd, sock.uring_fd and sock.iocp: the poller's
+// handle, or joins another state's. Each answers nil, err where the loop's
+// poller is another kind (docs/sock.md, "Several OS threads"). `what` names
+// the handle in the argument error ("an epoll descriptor").
 int poller_fd(lua_State* L, const char* kind, const char* name, const char* what) {
     LoopObject* loop = live_loop(L, loop_index());
     bool set = !lua_isnoneornil(L, 1);
@@ -282,6 +282,7 @@ int poller_fd(lua_State* L, const char* kind, const char* name, const char* what
 int sock_epoll_fd(lua_State* L) { return poller_fd(L, "epoll", "sock.epoll_fd", "an epoll descriptor"); }
 int sock_kqueue_fd(lua_State* L) { return poller_fd(L, "kqueue", "sock.kqueue_fd", "a kqueue descriptor"); }
 int sock_iocp(lua_State* L) { return poller_fd(L, "iocp", "sock.iocp", "an iocp handle (an I/O completion port)"); }
+int sock_uring_fd(lua_State* L) { return poller_fd(L, "io_uring", "sock.uring_fd", "an io_uring descriptor"); }
 
 int sock_clock(lua_State* L) {
     lua_pushnumber(L, live_loop(L, loop_index())->os->now());
@@ -299,6 +300,7 @@ void register_thread_functions(lua_State* L, int loop) {
         {"sleep", guarded<sock_sleep>}, {"sleep_until", guarded<sock_sleep_until>}, {"clock", guarded<sock_clock>},
         // the poller, shared with other states
         {"epoll_fd", guarded<sock_epoll_fd>}, {"kqueue_fd", guarded<sock_kqueue_fd>}, {"iocp", guarded<sock_iocp>},
+        {"uring_fd", guarded<sock_uring_fd>},
         {nullptr, nullptr},
     };
     lua_pushvalue(L, loop);

@@ -1,0 +1,239 @@
+// The io_uring poller (platform/posix/linux/uring_poller.hpp), opened
+// directly whatever LSOCK_POLLER says: one-shot and multishot (edge)
+// watches, changes batched past the submission queue's size, the socket
+// really closing once unwatched, wake from another thread, and joining.
+// Built where the build has liburing; skipped (and said so) where the
+// kernel refuses rings.
+#include <catch2/catch.hpp>
+
+#ifdef LSOCK_TEST_IO_URING
+
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "loopback_pair.hpp"
+#include "lsock/poller.hpp"
+#include "posix/linux/uring_poller.hpp"
+
+using namespace lsock;
+using lsock::posix::UringPoller;
+
+namespace {
+
+std::unique_ptr<Poller> open_ring(Fd shared = kNoFd) {
+    std::unique_ptr<Poller> poller;
+    REQUIRE(UringPoller::open(shared, &poller) == 0);
+    REQUIRE(poller);
+    return poller;
+}
+
+// Waits up to 5 s for events; what came, in order.
+std::vector<PollerEvent> wait_some(Poller& poller) {
+    std::vector<PollerEvent> events;
+    double deadline = system_os().now() + 5;
+    while (events.empty() && system_os().now() < deadline) poller.wait(deadline, &events);
+    return events;
+}
+
+bool kernel_has_rings() {
+    if (UringPoller::available()) return true;
+    WARN("io_uring refused by this kernel: the io_uring poller's tests did not run");
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("io_uring poller: a one-shot watch reports once until it is re-armed", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    CHECK(poller->native_handle() >= 0);
+    CHECK(std::string(poller->kind()) == "io_uring");
+    REQUIRE(poller->watch(pair.server, kReadable, 77, Trigger::OneShot) == 0);
+    std::vector<PollerEvent> events;
+    CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    pair.send_to_server("x");
+    events = wait_some(*poller);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 77);
+    CHECK((events[0].events & kReadable) != 0);
+    events.clear();
+    CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    // Re-armed for both: the unread byte and the room to write are there.
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 78, Trigger::OneShot) == 0);
+    events = wait_some(*poller);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 78);
+    CHECK(events[0].events == (kReadable | kWritable));
+}
+
+TEST_CASE("io_uring poller: an edge watch reports new data, not data that stays unread", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 5, Trigger::Edge) == 0);
+    // Armed: reports what is ready now (writable), once.
+    std::vector<PollerEvent> events = wait_some(*poller);
+    REQUIRE(events.size() == 1);
+    CHECK((events[0].events & kWritable) != 0);
+    events.clear();
+    CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    for (int round = 0; round < 3; ++round) {
+        pair.send_to_server("x");  // never read: only each arrival is an edge
+        events = wait_some(*poller);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].tag == 5);
+        CHECK((events[0].events & kReadable) != 0);
+        events.clear();
+        CHECK(poller->wait(pair.os.now() + 0.05, &events) == ETIMEDOUT);
+    }
+    // The peer's FIN: readable with a hang-up, so a short read can tell.
+    pair.os.shutdown(pair.client, ShutdownHow::Write);
+    events = wait_some(*poller);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].events & kReadable);
+    CHECK(events[0].events & kHangup);
+}
+
+TEST_CASE("io_uring poller: more changes in one turn than the submission queue holds all arrive", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    auto poller = open_ring();
+    // 300 sockets watched in one turn (the queue has 256 entries), each
+    // then made readable: every one is reported, with its own tag.
+    std::vector<std::unique_ptr<test::LoopbackPair>> pairs;
+    for (int i = 0; i < 300; ++i) {
+        pairs.emplace_back(new test::LoopbackPair);
+        REQUIRE(poller->watch(pairs.back()->server, kReadable, 1000 + i, Trigger::OneShot) == 0);
+    }
+    for (auto& pair : pairs) pair->send_to_server("x");
+    std::vector<bool> seen(300, false);
+    int count = 0;
+    double deadline = system_os().now() + 10;
+    std::vector<PollerEvent> events;
+    while (count < 300 && system_os().now() < deadline) {
+        events.clear();
+        poller->wait(deadline, &events);
+        for (const PollerEvent& event : events) {
+            REQUIRE(event.tag >= 1000);
+            REQUIRE(event.tag < 1300);
+            if (!seen[event.tag - 1000]) ++count;
+            seen[event.tag - 1000] = true;
+        }
+    }
+    CHECK(count == 300);
+}
+
+TEST_CASE("io_uring poller: an unwatched socket really closes when it is closed", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    // A poll request holds the socket: unless the removal reaches the kernel
+    // at once, closing the descriptor would not end the connection (no FIN)
+    // until the loop's next turn.
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 3, Trigger::Edge) == 0);
+    std::vector<PollerEvent> events;
+    poller->wait(pair.os.now() + 0.05, &events);  // the watch is in the kernel now
+    REQUIRE(poller->unwatch(pair.server) == 0);
+    REQUIRE(pair.os.close(pair.server) == 0);
+    pair.server = kNoFd;
+    // No wait on the poller from here: the peer sees the end of stream.
+    PollItem item{pair.client, kReadable, 0};
+    REQUIRE(pair.os.wait(&item, 1, pair.os.now() + 2) == 0);
+    char byte;
+    IoResult got = pair.os.receive(pair.client, &byte, 1);
+    CHECK(got.error == 0);
+    CHECK(got.bytes == 0);
+    CHECK(poller->unwatch(pair.client) == ENOENT);
+}
+
+TEST_CASE("io_uring poller: a descriptor number used again after a close is watched anew", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    auto poller = open_ring();
+    {
+        test::LoopbackPair pair;
+        REQUIRE(poller->watch(pair.server, kReadable, 1, Trigger::OneShot) == 0);
+    }  // closed without unwatch: the old request is replaced at the next watch
+    test::LoopbackPair pair;
+    REQUIRE(poller->watch(pair.server, kReadable, 2, Trigger::OneShot) == 0);
+    pair.send_to_server("x");
+    std::vector<PollerEvent> events = wait_some(*poller);
+    REQUIRE_FALSE(events.empty());
+    for (const PollerEvent& event : events) CHECK(event.tag == 2);
+}
+
+TEST_CASE("io_uring poller: wake from another thread ends a wait at once", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    auto poller = open_ring();
+    Os& os = system_os();
+    double start = os.now();
+    std::thread waker([&poller] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        poller->wake();
+    });
+    std::vector<PollerEvent> events;
+    CHECK(poller->wait(start + 10, &events) == ETIMEDOUT);
+    waker.join();
+    CHECK(os.now() - start < 5);
+    CHECK(events.empty());
+    // And again: the doorbell was drained and stays armed.
+    poller->wake();
+    start = os.now();
+    CHECK(poller->wait(start + 10, &events) == ETIMEDOUT);
+    CHECK(os.now() - start < 5);
+}
+
+TEST_CASE("io_uring poller: joining checks for a ring, and each ring reports its own", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair a_pair;
+    test::LoopbackPair b_pair;
+    std::unique_ptr<Poller> refused;
+    CHECK(UringPoller::open(a_pair.client, &refused) == EINVAL);
+    CHECK(UringPoller::open(123456, &refused) == EBADF);
+    CHECK_FALSE(refused);
+    auto a = open_ring();
+    auto b = open_ring(a->native_handle());
+    CHECK(b->native_handle() != a->native_handle());
+    REQUIRE(a->watch(a_pair.server, kReadable, 1, Trigger::OneShot) == 0);
+    REQUIRE(b->watch(b_pair.server, kReadable, 2, Trigger::OneShot) == 0);
+    a_pair.send_to_server("a");
+    b_pair.send_to_server("b");
+    std::vector<PollerEvent> a_events = wait_some(*a);
+    std::vector<PollerEvent> b_events = wait_some(*b);
+    REQUIRE(a_events.size() == 1);
+    REQUIRE(b_events.size() == 1);
+    CHECK(a_events[0].tag == 1);
+    CHECK(b_events[0].tag == 2);
+}
+
+TEST_CASE("io_uring poller: a refused connect is reported as a hang-up and the connect check says why",
+          "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    Os& os = system_os();
+    // A port nobody listens on: bind one, note it, close it.
+    Fd probe = kNoFd;
+    REQUIRE(os.open_socket(Family::Inet, SocketType::Stream, 0, &probe) == 0);
+    REQUIRE(os.bind(probe, Address::loopback(Family::Inet, 0)) == 0);
+    Address unused;
+    REQUIRE(os.local_address(probe, &unused) == 0);
+    os.close(probe);
+    Fd client = kNoFd;
+    REQUIRE(os.open_socket(Family::Inet, SocketType::Stream, 0, &client) == 0);
+    int error = os.connect(client, unused);
+    auto poller = open_ring();
+    if (error == EINPROGRESS) {
+        REQUIRE(poller->watch(client, kReadable | kWritable, 4, Trigger::Edge) == 0);
+        std::vector<PollerEvent> events = wait_some(*poller);
+        REQUIRE_FALSE(events.empty());
+        CHECK((events[0].events & (kHangup | kFailed)) != 0);
+        error = os.finish_connect(client);
+        poller->unwatch(client);
+    }
+    CHECK(error == ECONNREFUSED);
+    os.close(client);
+}
+
+#endif  // LSOCK_TEST_IO_URING
