@@ -7,7 +7,8 @@ import subprocess
 import servers
 
 # Greys for the limits, blues and greens for ours, warm colours for the peers.
-COLOURS = {"c": "#808080", "c_uring": "#b0b0b0", "ours_sock": "#1f5fbf", "ours_select": "#3fa34d",
+COLOURS = {"c": "#808080", "c_uring": "#b0b0b0", "ours_sock": "#1f5fbf", "ours_sock_uring": "#6fa8ff",
+           "ours_natural": "#1a3f7a", "ours_natural_uring": "#4a7fd0", "ours_select": "#3fa34d",
            "copas": "#e08a1e", "cqueues": "#c0392b", "luv": "#8e44ad"}
 
 # (figure, axis label, log scale, tick format)

@@ -36,7 +36,7 @@ def availability(tools_dir, ours_dir):
                                env=servers.lua_env(server, ours_dir), capture_output=True, timeout=30)
         if probe.returncode == 0:
             why[server.key] = None
-        elif server.key == "ours_sock":
+        elif server.needs == "sock":
             why[server.key] = "n/a (sock not built)"
         elif server.family == "ours":
             why[server.key] = "n/a (library not built)"

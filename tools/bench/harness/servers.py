@@ -25,6 +25,7 @@ class Server:
     rows: tuple        # row kinds this server is written for
     needs: str         # a Lua module that must load, checked before the run
     binary: str = ""   # a C++ server's executable in the tools build
+    env: tuple = ()    # (name, value) pairs set for this server only
 
     def takes(self, kind):
         return kind in self.rows
@@ -35,7 +36,18 @@ CATALOG = [
     # The limit a completion backend is measured against; "vs C" ratios stay
     # against the epoll one. Built only where liburing is (tools/bench/CMakeLists.txt).
     Server("c_uring", "C++ io_uring (limit)", "limit", "", EVERY_ECHO_ROW + ("lines",), "", "lsock_c_uring_echo"),
-    Server("ours_sock", "ours: sock", "ours", "ours_sock.lua", EVERY_ECHO_ROW, "sock"),
+    # The sock rows once on each Linux poller, forced (docs/sock.md, "The
+    # poller"); without io_uring in the build or the kernel its rows fail to
+    # start and say so.
+    Server("ours_sock", "ours: sock (epoll)", "ours", "ours_sock.lua", EVERY_ECHO_ROW, "sock",
+           env=(("LSOCK_POLLER", "epoll"),)),
+    Server("ours_sock_uring", "ours: sock (io_uring)", "ours", "ours_sock.lua", EVERY_ECHO_ROW, "sock",
+           env=(("LSOCK_POLLER", "io_uring"),)),
+    # What a user writes from the docs: one shared buffer, tostring, send(string).
+    Server("ours_natural", "ours: sock as the docs teach (epoll)", "ours", "ours_sock_natural.lua",
+           EVERY_ECHO_ROW, "sock", env=(("LSOCK_POLLER", "epoll"),)),
+    Server("ours_natural_uring", "ours: sock as the docs teach (io_uring)", "ours", "ours_sock_natural.lua",
+           EVERY_ECHO_ROW, "sock", env=(("LSOCK_POLLER", "io_uring"),)),
     Server("ours_socket", "ours: socket, blocking", "ours", "ours_socket_blocking.lua", ONE_CONNECTION, "socket"),
     Server("ours_select", "ours: socket.select", "ours", "ours_socket_select.lua", EVERY_ECHO_ROW, "socket"),
     Server("luasocket", "LuaSocket, blocking", "peer", "luasocket_blocking.lua", ONE_CONNECTION, "socket"),
@@ -47,7 +59,8 @@ CATALOG = [
 
 def lua_env(server, ours_dir):
     """The environment a server's lua5.2 runs in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LUA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUA_") and k != "LSOCK_POLLER"}
+    env.update(dict(server.env))
     if server.family == "ours":
         env["LUA_PATH"] = os.path.join(ours_dir, "?.lua") + ";;"
         env["LUA_CPATH"] = os.path.join(ours_dir, "?.so") + ";;"
