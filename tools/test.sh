@@ -308,7 +308,8 @@ wait "$libfuzzer_pid"
 checks_count "$log/libfuzzer" "libfuzzer, 3 targets, 10 s each"
 
 # ThreadSanitizer: the test of several Lua states in OS threads sharing one
-# epoll (the only code with threads). A report fails the test (exit 66).
+# epoll (the only code with threads), and the same on io_uring rings where
+# the build has liburing. A report fails the test (exit 66).
 if build build-tsan -DLSOCK_TSAN=ON -- threads_tests; then
   TSAN_OPTIONS=halt_on_error=1 run_ctest build-tsan "ThreadSanitizer" -R "^threads:"
 fi
