@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+
+#include "posix/monotonic_clock.hpp"
 
 namespace lsock::posix {
 
@@ -30,12 +31,6 @@ constexpr unsigned kCompletionEntries = 4096;
 
 std::uint64_t user_data_of(Fd fd, std::uint32_t request) {
     return (std::uint64_t(request) << 32) | std::uint32_t(fd);
-}
-
-double monotonic_now() {
-    timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
 unsigned from_poll(int mask) {
