@@ -23,7 +23,9 @@ namespace {
 // LSOCK_POLLER); where io_uring is the default, uring_poller_spec.cpp tests
 // that one.
 int try_open(Fd shared, std::unique_ptr<Poller>* out) {
-    setenv("LSOCK_POLLER", "epoll", 1);
+#ifndef _WIN32
+    setenv("LSOCK_POLLER", "epoll", 1);  // Windows has one poller (and no setenv)
+#endif
     return system_os().open_poller(shared, out);
 }
 
