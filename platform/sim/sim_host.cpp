@@ -255,7 +255,9 @@ int SimHost::wait(PollItem* items, std::size_t count, double deadline) {
 }
 
 void SimHost::suspend(const PollItem* items, std::size_t count, double deadline, void* token) {
-    world_.waiters().suspend(*this, items, count, deadline, token);
+    // Whoever the world resumes waits (World::resuming).
+    void* owner = world_.resuming() ? world_.resuming() : token;
+    world_.waiters().suspend(*this, items, count, deadline, owner);
 }
 
 double SimHost::now() { return world_.now(); }

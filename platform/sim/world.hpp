@@ -138,6 +138,11 @@ public:
     // then reads `time`).
     RunResult run_until(double time, const std::function<void(void*)>& resume,
                         const std::function<void()>& after_event = nullptr);
+    // The token the run loops are resuming (null between resumes). A wait
+    // begun while it runs is that token's, whatever token the waiting code
+    // gave (SimHost::suspend): code in a coroutine nested in it — Lua 5.1's
+    // socket.pcall, lua-coxpcall — yields to it, and only it is resumed.
+    void* resuming() const { return resuming_; }
 
     // ---- Kernel internals (hosts and sockets) -----------------------------
     WaitRegistry& waiters() { return waiters_; }
@@ -181,6 +186,7 @@ private:
     std::vector<std::uint32_t> free_parked_;
     EventQueue queue_;
     WaitRegistry waiters_;
+    void* resuming_ = nullptr;
     Links links_;
     NameTable names_;
     std::map<Address, HostId, IpLess> ip_owner_;  // wire-form IP -> host

@@ -22,7 +22,9 @@ RunResult World::run_until_idle(const std::function<void(void*)>& resume,
     for (;;) {
         void* token;
         if (waiters_.pop_runnable(&token)) {
+            resuming_ = token;
             resume(token);
+            resuming_ = nullptr;
             if (after_event) after_event();
             continue;
         }
@@ -37,7 +39,9 @@ RunResult World::run_until(double time, const std::function<void(void*)>& resume
     for (;;) {
         void* token;
         if (waiters_.pop_runnable(&token)) {
+            resuming_ = token;
             resume(token);
+            resuming_ = nullptr;
             if (after_event) after_event();
             continue;
         }
