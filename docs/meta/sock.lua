@@ -105,6 +105,23 @@ function sock.sleep_until(t) end
 ---@return fun(...): ...
 function sock.wrap(f) end
 
+---`pcall` that the thread's waits may yield across on every Lua (on 5.1
+---the base `pcall` cannot be yielded across).
+---@param f function
+---@param ... any
+---@return boolean ok
+---@return any ...
+function sock.pcall(f, ...) end
+
+---`xpcall` with arguments, that the thread's waits may yield across on
+---every Lua. On 5.1 `handler` runs after `f`'s coroutine ended.
+---@param f function
+---@param handler fun(err: any): any
+---@param ... any
+---@return boolean ok
+---@return any ...
+function sock.xpcall(f, handler, ...) end
+
 ---Sets what receives a failed thread's error (default, nil: stderr);
 ---returns the previous handler.
 ---@param handler? fun(message: string, co: thread)

@@ -75,6 +75,24 @@ function socket.udp(family) end
 ---@return string? err
 function socket.getaddrinfo(host, port, family, socktype, protocol, flags, timeout) end
 
+---`pcall` that a blocking call's wait may yield across on every Lua (on
+---5.1 the base `pcall` cannot be yielded across, which a call on a
+---simulated host does).
+---@param f function
+---@param ... any
+---@return boolean ok
+---@return any ...
+function socket.pcall(f, ...) end
+
+---`xpcall` with arguments, that a wait may yield across on every Lua. On
+---5.1 `handler` runs after `f`'s coroutine ended, in the caller.
+---@param f function
+---@param handler fun(err: any): any
+---@param ... any
+---@return boolean ok
+---@return any ...
+function socket.xpcall(f, handler, ...) end
+
 ---Waits until some of the given descriptors or sockets are readable or
 ---writable (no 1024 limit). The results hold the very values given. On
 ---timeout: `nil, nil, socket.ERROR_TIMEOUT`.

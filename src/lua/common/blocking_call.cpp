@@ -5,6 +5,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/lua_compat.hpp"
+#include "lua/common/yield_safe.hpp"
 
 namespace lsock::lua {
 
@@ -62,11 +63,13 @@ int park_on_os(lua_State* L, int base, const Wait& wait) {
         if (error && error != ETIMEDOUT) return push_socket_error(L, os, error);
         return kRetry;
     }
-    if (lua_pushthread(L)) {
+    // (On 5.1 a call inside the modules' pcall runs in a coroutine of its
+    // own, linked to its caller's: yield_safe.hpp. The wait is that of the
+    // thread the world resumes: World::resuming.)
+    if (runs_in_main_thread(L)) {
         return luaL_error(L, "%s: a blocking socket call on a simulated host must run inside one of the host's threads "
                           "(host:spawn)", call_at(L, base).name);
     }
-    lua_pop(L, 1);
     os.suspend(wait.items, wait.count, wait.deadline, L);
     return yield_call(L, base, 0);
 }

@@ -12,20 +12,21 @@ namespace {
 
 // The marker: a light userdata no Lua code can make.
 char marker;
-// Registry keys: the trampoline maker for each name, and `settle`.
+// Registry keys: the trampoline maker for each name, `settle`, and pcall.
 char makers_key;
 char settle_key;
+char base_pcall_key;
 
 // settle(name, method, ...): passes a C function's results through, or
 // yields what its marker form says and settles what resume(frame) gives. A
 // tail call each time, so a call that waits many times does not grow the
 // stack.
-#if defined(LUAJIT_VERSION)
-// On LuaJIT the C function runs under pcall (LuaJIT yields across it), so
-// that its argument errors can say what they would say had it been called
-// directly: called by pcall, it has no name ('?') and no method call, and a
-// call through the trampoline would name the trampoline. Other errors go on
-// as they are.
+// The C function runs under pcall, so that its argument errors can say
+// what they would say had it been called directly: called by pcall, it has
+// no name ('?') and no method call, and a call through the trampoline would
+// name the trampoline. Other errors go on as they are. The C function never
+// yields (it returns the marker): the yield is settle's, outside the pcall,
+// so this holds on 5.1 too, which cannot yield across pcall.
 const char kSettle[] =
     "local marker, yield, select, pcall, error, type = ...\n"
     "local function raise(name, method, err)\n"
@@ -47,18 +48,18 @@ const char kSettle[] =
     "  return settle(name, method, pcall(resume, frame))\n"
     "end\n"
     "return settle\n";
-#else
-// On 5.1 a yield cannot cross pcall: the C function is called directly.
-const char kSettle[] =
-    "local marker, yield, select = ...\n"
-    "local function settle(name, method, ...)\n"
-    "  local mark, resume, frame = ...\n"
-    "  if mark ~= marker then return ... end\n"
-    "  yield(select(4, ...))\n"
-    "  return settle(name, method, resume(frame))\n"
-    "end\n"
-    "return settle\n";
-#endif
+
+// The global pcall as it was when the first module loaded, kept: a 5.1
+// program may later set the global to the modules' own (yield_safe.hpp),
+// which the trampolines of a module made after that must not call.
+void push_base_pcall(lua_State* L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &base_pcall_key);
+    if (!lua_isnil(L, -1)) return;
+    lua_pop(L, 1);
+    lua_getglobal(L, "pcall");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &base_pcall_key);
+}
 
 void push_settle(lua_State* L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &settle_key);
@@ -70,7 +71,7 @@ void push_settle(lua_State* L) {
     lua_getfield(L, -1, "yield");
     lua_remove(L, -2);
     lua_getglobal(L, "select");
-    lua_getglobal(L, "pcall");
+    push_base_pcall(L);
     lua_getglobal(L, "error");
     lua_getglobal(L, "type");
     lua_call(L, 6, 1);
@@ -89,7 +90,7 @@ bool is_identifier(const char* name) {
     return true;
 }
 
-// Pushes the maker for `name`: function(c, settle) returning the
+// Pushes the maker for `name`: function(c, settle, pcall) returning the
 // trampoline of the C function c, a method or not. One chunk per name and
 // kind, kept in a registry table.
 void push_maker(lua_State* L, const char* name, bool method) {
@@ -105,15 +106,11 @@ void push_maker(lua_State* L, const char* name, bool method) {
     lua_getfield(L, -1, key.c_str());
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        std::string code = "local c, settle = ...\nreturn function(...)\n  local ";
+        std::string code = "local c, settle, pcall = ...\nreturn function(...)\n  local ";
         code += name;
         code += " = c\n";
-#if defined(LUAJIT_VERSION)
         code += "  return settle('" + std::string(name) + "', " + (method ? "true" : "false") + ", pcall(" + name +
                 ", ...))\n";
-#else
-        code += "  return settle(nil, nil, " + std::string(name) + "(...))\n";
-#endif
         code += "end\n";
         if (luaL_loadbuffer(L, code.data(), code.size(), "=lsock.trampoline") != 0) lua_error(L);
         lua_pushvalue(L, -1);
@@ -127,7 +124,8 @@ void push_trampoline(lua_State* L, lua_CFunction function, int nup, const char* 
     push_maker(L, name, method);
     lua_insert(L, -2);
     push_settle(L);
-    lua_call(L, 2, 1);
+    push_base_pcall(L);
+    lua_call(L, 3, 1);
 }
 
 void set_trampolines(lua_State* L, const luaL_Reg* functions, int nup, bool methods) {

@@ -6,6 +6,7 @@
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
 #include "lua/common/lua_compat.hpp"
+#include "lua/common/yield_safe.hpp"
 
 namespace lsock::lua::sock {
 
@@ -134,13 +135,23 @@ lua_State* find_root(lua_State* L, int loop_index) {
     lua_pushthread(L);
     // A sock thread is its own root; a sock.wrap coroutine names the
     // coroutine that resumed it last (wrapper_call), so the walk follows
-    // the chain as it is now, however deep. A chain cannot be longer than
+    // the chain as it is now, however deep (and through the coroutines of
+    // 5.1's sock.pcall, yield_safe.hpp). A chain cannot be longer than
     // Lua's C-call limit (each link is a running resume); a longer walk met
     // a stale cycle and finds no root.
     lua_State* root = nullptr;
     for (int step = 0; step < 256; ++step) {
         lua_State* at = lua_tothread(L, -1);
-        lua_rawget(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (lua_isnil(L, -1)) {
+            // Not one of this loop's: on 5.1 perhaps a coroutine of the
+            // modules' pcall, whose waits are those of its caller.
+            lua_pop(L, 1);
+            replace_by_yield_link(L);
+        } else {
+            lua_remove(L, -2);
+        }
         lua_State* next = lua_tothread(L, -1);
         if (!next) break;
         if (next == at) {

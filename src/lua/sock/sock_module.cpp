@@ -2,6 +2,7 @@
 
 #include "lua/common/guard.hpp"
 #include "lua/common/trampoline.hpp"
+#include "lua/common/yield_safe.hpp"
 #include "lua/sock/sock_loop.hpp"
 
 namespace lsock::lua::sock {
@@ -19,6 +20,7 @@ void push_sock_module(lua_State* L, Os& os, int owner_index) {
     register_buffer_functions(L);
     register_address_functions(L, loop);
     register_socket_functions(L, loop);
+    set_yield_safe_calls(L);
     lua_pushliteral(L, "lsock.sock " LSOCK_VERSION);
     lua_setfield(L, -2, "_VERSION");
     lua_remove(L, loop);

@@ -11,6 +11,7 @@
 #include "lua/sock/sock_loop.hpp"
 #include "lua/sock/sock_module.hpp"
 #include "lua/common/trampoline.hpp"
+#include "lua/common/yield_safe.hpp"
 
 namespace lsock::lua::sock {
 
@@ -108,7 +109,7 @@ int run_loop(lua_State* L, const char* function, const BlockingCall& call) {
         return luaL_error(L, "sock.%s: the loop cannot run inside one of its own threads", function);
     if (loop->running) return luaL_error(L, "sock.%s: the loop is already running", function);
     if (suspends(loop)) {
-        if (lua_pushthread(L)) {
+        if (runs_in_main_thread(L)) {
             return luaL_error(L, "sock.%s: on a simulated host the loop must run inside the host's thread", function);
         }
     }

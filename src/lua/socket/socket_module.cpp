@@ -14,6 +14,7 @@
 #include "lua/socket/select.hpp"
 #include "lua/socket/socket_object.hpp"
 #include "lua/common/trampoline.hpp"
+#include "lua/common/yield_safe.hpp"
 
 namespace lsock::lua {
 
@@ -172,6 +173,7 @@ void push_socket_module(lua_State* L, Os& os, int owner_index) {
     lua_pushvalue(L, env);
     set_functions(L, functions, 1);
     register_select(L, env);
+    set_yield_safe_calls(L);
     set_constants(L);
     lua_remove(L, env);
 }

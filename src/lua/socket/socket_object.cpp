@@ -13,6 +13,7 @@
 #include "lua/common/owned.hpp"
 #include "lua/common/text.hpp"
 #include "lua/common/trampoline.hpp"
+#include "lua/common/yield_safe.hpp"
 
 namespace lsock::lua {
 
@@ -234,9 +235,7 @@ int wait_for_lookup_then_restart(lua_State* L, Os& os, int index, double deadlin
 
 bool can_wait_for_lookup(lua_State* L, Os& os) {
     if (os.wait_style() != WaitStyle::Suspend) return false;
-    bool main = lua_pushthread(L);
-    lua_pop(L, 1);
-    return !main;
+    return !runs_in_main_thread(L);
 }
 
 int push_lookup(lua_State* L, Os& os, int index, Family family, SocketType type, bool passive, double deadline) {
