@@ -19,8 +19,8 @@ LSOCK_BUILD_PACKAGES=(cmake g++ make lua5.2 liblua5.2-dev)
 LSOCK_TEST_PACKAGES=(catch2 lua-busted python3 lua-socket lua-sec lua-copas luarocks iproute2)
 # The other Lua versions the tests build for and run the specs under
 # (docs/build.md); Debian's busted runs under each of them.
-# LuaJIT's bindings need lua-compat53's header (docs/build.md).
-LSOCK_OTHER_LUA_PACKAGES=(lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit libluajit-5.1-dev lua-compat53-dev)
+# Lua 5.1's and LuaJIT's bindings need lua-compat53's header (docs/build.md).
+LSOCK_OTHER_LUA_PACKAGES=(lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit libluajit-5.1-dev lua-compat53-dev)
 # The libFuzzer targets (tools/fuzz/libfuzzer): clang and its runtimes,
 # libFuzzer among them.
 LSOCK_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

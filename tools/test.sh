@@ -2,7 +2,7 @@
 # Builds everything and runs every test: first the README's other command
 # (tools/run-example.sh), so that every run proves the two work in that
 # order; the Catch2 tests (ctest) and the busted specs on each kernel, in
-# Lua 5.2 and again in 5.3, 5.4 and LuaJIT (their bindings from the same build),
+# Lua 5.2 and again in 5.1, 5.3, 5.4 and LuaJIT (their bindings from the same build),
 # and the parity suite (spec/parity: loopback against the simulator, call
 # by call), in a plain -Werror build; the install checks (spec/install: cmake --install
 # beside LuaSocket, LuaSec and copas; luarocks make); the 2-minute soak
@@ -66,7 +66,7 @@ run_ctest() { # run_ctest DIR LABEL [ctest options...]
 
 # The busted specs in one Lua on one kernel, in two halves so that a run can
 # go on in the background beside another (busted_start ... &, then
-# busted_count). LUA is an interpreter (lua5.2, lua5.3, ..., luajit); its module is
+# busted_count). LUA is an interpreter (lua5.1, lua5.2, ..., luajit); its module is
 # BUILD/lsock.so for the build's own Lua (5.2) and BUILD/<LUA>/lsock.so for
 # the others (LSOCK_LUA_EXTRA).
 busted_start() { # busted_start BUILD_DIR KERNEL LUA OUT [env...]
@@ -77,6 +77,9 @@ busted_start() { # busted_start BUILD_DIR KERNEL LUA OUT [env...]
   # simulated network themselves and run once, with the sim kernel.
   local exclude=netsim
   [ "$kernel" = sim ] && exclude=loopback
+  # Lua 5.1 cannot yield from a for loop's iterator; the specs whose
+  # iterator waits are tagged and listed in docs/build.md.
+  [ "$lua" = lua5.1 ] && exclude="$exclude,yield_in_for"
   # LSOCK_BUSTED_HELPER (among the env given): a busted --helper to load
   # first (the aggressive-GC run's).
   local helper=()
@@ -169,8 +172,8 @@ else
 fi
 
 # The other Lua versions' bindings are built in the same build (the core
-# once): BUILD/lua5.3/lsock.so, ..., BUILD/luajit/lsock.so (docs/build.md).
-other_luas=(5.3 5.4 luajit)
+# once): BUILD/lua5.1/lsock.so, ..., BUILD/luajit/lsock.so (docs/build.md).
+other_luas=(5.1 5.3 5.4 luajit)
 if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   run_ctest build "plain build"
   run_api_docs build
@@ -198,7 +201,7 @@ if build build "-DLSOCK_LUA_EXTRA=$(IFS=';'; echo "${other_luas[*]}")"; then
   # time, so it goes on beside the loopback run (the second core) without
   # making the loopback run's timing checks any less able to fail.
   for v in "${other_luas[@]}"; do
-    # The interpreter and the label: lua5.3, lua5.4, luajit.
+    # The interpreter and the label: lua5.1, lua5.3, lua5.4, luajit.
     lua=lua$v
     [ "$v" = luajit ] && lua=luajit
     sim_pid=

@@ -147,7 +147,7 @@ describe("lifetimes", function()
     assert.equal("two", next_line())
   end))
 
-  it("for line in sock:readuntil() works with no other reference", net.test(function(socket)
+  it("for line in sock:readuntil() works with no other reference #yield_in_for", net.test(function(socket)
     local host, port = net.peer("lines", { line = { "a", "b", "c" } })
     local lines = {}
     local function connect()

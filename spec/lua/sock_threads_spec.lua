@@ -405,7 +405,7 @@ end)
 
 describe("sock.wrap", function()
 
-  it("is coroutine.wrap for iterators whose body does socket I/O", support.test(function(sock)
+  it("is coroutine.wrap for iterators whose body does socket I/O #yield_in_for", support.test(function(sock)
     local l, port = support.listener(sock)
     sock.newthread(function()
       local c = assert(l:accept())
@@ -458,7 +458,7 @@ describe("sock.wrap", function()
     assert.same({ 2, 20, "done" }, results)
   end))
 
-  it("nests", support.test(function(sock)
+  it("nests #yield_in_for", support.test(function(sock)
     local got = {}
     sock.newthread(function()
       local outer = sock.wrap(function()
