@@ -24,24 +24,39 @@ mkdir -p "$out"
 cmake -S tools/bench -B "$out/tools" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$out/tools" -j"$(nproc)" >/dev/null
 
-# Our library, from the working tree (default) or from the last commit
+# Our library, from the working tree (default), from the last commit
 # (BENCH_SOURCE=head), so that colleagues' unfinished edits need not be in
-# the numbers. Each source has its own build folder. A build that fails
+# the numbers, or from any commit (BENCH_SOURCE=<commit>: a before/after
+# comparison). Each source has its own build folder. A build that fails
 # leaves our rows as "n/a": an older build is never measured instead.
 source=${BENCH_SOURCE:-tree}
 src=$repo
-if [ "$source" = head ]; then
-  src=$out/head-src
-  head=$(git rev-parse HEAD)
-  # A fresh copy only when HEAD moved: every file of a copy is new to make.
-  if [ "$(cat "$src/.commit" 2>/dev/null)" != "$head" ]; then
+name=$source   # of the build folder: tree, head, or the commit's hash
+if [ "$source" != tree ]; then
+  rev=HEAD
+  [ "$source" != head ] && rev=$source
+  commit=$(git rev-parse --verify "$rev^{commit}")
+  [ "$source" != head ] && name=${commit:0:10}
+  src=$out/$name-src
+  # A fresh copy only when the commit moved: every file of a copy is new to make.
+  if [ "$(cat "$src/.commit" 2>/dev/null)" != "$commit" ]; then
     rm -rf "$src" && mkdir -p "$src"
-    git archive HEAD | tar -x -C "$src"
-    echo "$head" >"$src/.commit"
+    git archive "$commit" | tar -x -C "$src"
+    echo "$commit" >"$src/.commit"
   fi
 fi
-ours=$out/ours-$source
-if ! { cmake -S "$src" -B "$ours" -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/ours-build.log" 2>&1 &&
+# The Lua every Lua server runs in (BENCH_LUA: lua5.1 ... lua5.4, luajit;
+# lua5.2 by default), and our library built for it.
+lua=${BENCH_LUA:-lua5.2}
+case "$lua" in
+  lua5.[1-4]) version=${lua#lua} ;;
+  luajit) version=luajit ;;
+  *) echo "BENCH_LUA: lua5.1, lua5.2, lua5.3, lua5.4 or luajit, not '$lua'" >&2; exit 2 ;;
+esac
+[ "$lua" != lua5.2 ] && lsock_install "${LSOCK_OTHER_LUA_PACKAGES[@]}"
+ours=$out/ours-$name
+[ "$lua" != lua5.2 ] && ours=$ours-$lua
+if ! { cmake -S "$src" -B "$ours" -DLSOCK_LUA="$version" -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/ours-build.log" 2>&1 &&
        cmake --build "$ours" -j"$(nproc)" >>"$out/ours-build.log" 2>&1; }; then
   echo "our library did not build (see $out/ours-build.log); its rows will say n/a"
   ours=""

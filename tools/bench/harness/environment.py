@@ -29,9 +29,10 @@ def _package_versions():
 
 
 def _commit(repo, source):
-    done = subprocess.run(["git", "-C", repo, "describe", "--always", "--dirty"],
+    what = ["--dirty"] if source in ("tree", "head") else [source]
+    done = subprocess.run(["git", "-C", repo, "describe", "--always"] + what,
                           capture_output=True, text=True)
-    where = "the last commit" if source == "head" else "the working tree"
+    where = {"head": "the last commit", "tree": "the working tree"}.get(source, f"commit {source}")
     return f"{done.stdout.strip() or 'unknown'} (built from {where})"
 
 
@@ -42,6 +43,7 @@ def describe(settings, repo, load_before, load_after, neighbours):
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "mode": "quick (BENCH_QUICK=1: smaller sizes, 1 s windows)" if settings.quick else "full",
         "ours": _commit(repo, settings.source),
+        "Lua": settings.lua,
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}",
         "load average (1, 5, 15 min)": f"{load_before} before, {load_after} after (after counts this run's own two processes)",
         "other jobs during the run": f"{neighbours:.0%} of the machine's CPU time",

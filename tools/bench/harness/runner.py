@@ -21,7 +21,7 @@ class Outcome:
 ABSENT = Outcome("absent", text="—")
 
 
-def availability(tools_dir, ours_dir):
+def availability(tools_dir, ours_dir, lua):
     """Server key -> None when it can run, else the text its cells show."""
     why = {}
     for server in servers.CATALOG:
@@ -32,7 +32,7 @@ def availability(tools_dir, ours_dir):
         if server.family == "ours" and not ours_dir:
             why[server.key] = "n/a (library did not build)"
             continue
-        probe = subprocess.run(["lua5.2", "-e", f'require "{server.needs}"'],
+        probe = subprocess.run([lua, "-e", f'require "{server.needs}"'],
                                env=servers.lua_env(server, ours_dir), capture_output=True, timeout=30)
         if probe.returncode == 0:
             why[server.key] = None
@@ -58,7 +58,7 @@ def run_cell(row, server, settings, tools_dir, ours_dir, log_dir):
 def _measure(row, server, settings, tools_dir, ours_dir, log_dir):
     """Starts `server`, drives it through `row`, stops it."""
     lifetime = row.seconds + 30
-    argv = servers.command(server, tools_dir, row.mode, lifetime, row.frame)
+    argv = servers.command(server, tools_dir, row.mode, lifetime, row.frame, settings.lua)
     log = os.path.join(log_dir, f"{row.key}-{server.key}.log")
     proc = processes.ServerProcess(argv, servers.lua_env(server, ours_dir), settings.server_cpu, log)
     try:
@@ -93,7 +93,7 @@ def run_all(rows, settings, tools_dir, ours_dir, log_dir, progress):
     With several runs per figure, the runs of one row take turns across the
     servers (A B C, A B C, ...) rather than running back to back, so that a
     burst of a neighbour's load falls on all of them alike."""
-    missing = availability(tools_dir, ours_dir)
+    missing = availability(tools_dir, ours_dir, settings.lua)
     unknown = set(settings.only_servers) - set(missing)
     if unknown:
         raise SystemExit(f"BENCH_SERVERS: no server {', '.join(sorted(unknown))} "

@@ -2,8 +2,9 @@
 they take part in.
 
 Ours and the peers both answer to require "socket", so each server runs in
-its own lua5.2 process with a module path that finds the right one: ours
-with the bench build folder first, the peers with the system default."""
+its own Lua process (lua5.2, or BENCH_LUA) with a module path that finds the
+right one: ours with the bench build folder first, the peers with the
+system default."""
 
 import os
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ CATALOG = [
 
 
 def lua_env(server, ours_dir):
-    """The environment a server's lua5.2 runs in."""
+    """The environment a server's Lua runs in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUA_") and k != "LSOCK_POLLER"}
     env.update(dict(server.env))
     if server.family == "ours":
@@ -67,8 +68,9 @@ def lua_env(server, ours_dir):
     return env
 
 
-def command(server, tools_dir, mode, lifetime, frame):
-    """argv that starts `server` in `mode` for at most `lifetime` seconds."""
+def command(server, tools_dir, mode, lifetime, frame, lua):
+    """argv that starts `server` in `mode` for at most `lifetime` seconds,
+    a Lua server in the interpreter `lua`."""
     if server.family == "limit":
         return [os.path.join(tools_dir, server.binary), mode, str(int(lifetime))]
-    return ["lua5.2", os.path.join(SCRIPTS, server.script), mode, str(int(lifetime)), str(frame)]
+    return [lua, os.path.join(SCRIPTS, server.script), mode, str(int(lifetime)), str(frame)]

@@ -25,7 +25,8 @@ class Settings:
     ramp_timeout: float     # seconds allowed to open every connection
     server_cpu: str         # taskset CPU lists; "" = no pinning
     client_cpu: str
-    source: str             # "tree" (working tree) or "head" (last commit)
+    source: str             # "tree" (working tree), "head" (last commit) or a commit
+    lua: str                # BENCH_LUA: the interpreter every Lua server runs in
     repeat: int             # runs per cell; the best one is kept
     quiet_wait: float       # seconds to wait for other jobs to calm down before a cell
     only_rows: tuple        # BENCH_ROWS: row keys to run (empty: all)
@@ -65,6 +66,7 @@ def load():
         server_cpu=os.environ.get("BENCH_SERVER_CPU", "0" if pin else ""),
         client_cpu=os.environ.get("BENCH_CLIENT_CPU", "1" if pin else ""),
         source=os.environ.get("BENCH_SOURCE", "tree"),
+        lua=os.environ.get("BENCH_LUA", "lua5.2"),
         repeat=max(1, _number("BENCH_REPEAT", 1)),
         quiet_wait=_number("BENCH_QUIET_WAIT", 0.0 if quick else 60.0),
         only_rows=_keys("BENCH_ROWS"),
