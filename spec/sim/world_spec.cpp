@@ -245,6 +245,34 @@ TEST_CASE("a cancelled wait is forgotten and no longer counts as blocked", "[sim
     REQUIRE(world.now() == 0.0);  // the cancelled deadline no longer moves the clock
 }
 
+TEST_CASE("a wait begun while the world resumes a token belongs to that token and not to the one it names",
+          "[sim][world]") {
+    // A coroutine nested in the resumed one (5.1's socket.pcall, lua-coxpcall)
+    // names itself; only the resumed token can be resumed by the world.
+    World world(1);
+    SimHost& h = *world.add_host("h", {"10.0.0.1"});
+    int outer, nested, outside;
+    world.wake(&outer);
+    std::vector<void*> resumed;
+    std::vector<double> times;
+    REQUIRE(world.run_until_idle([&](void* t) {
+        resumed.push_back(t);
+        times.push_back(world.now());
+        REQUIRE(world.resuming() == t);
+        if (resumed.size() == 1) {
+            h.suspend(nullptr, 0, 2.0, &nested);
+            REQUIRE(world.waiting(&outer));
+            REQUIRE_FALSE(world.waiting(&nested));
+        }
+    }) == RunResult::Idle);
+    REQUIRE(resumed == std::vector<void*>{&outer, &outer});
+    REQUIRE(times == std::vector<double>{0.0, 2.0});
+    // Outside a run the token given is the one that waits.
+    REQUIRE(world.resuming() == nullptr);
+    h.suspend(nullptr, 0, 3.0, &outside);
+    REQUIRE(world.waiting(&outside));
+}
+
 TEST_CASE("a wait ends when the descriptor becomes ready, not before", "[sim][world]") {
     World world(1);
     SimHost& a = *world.add_host("a", {"10.0.0.1"});
