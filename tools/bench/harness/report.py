@@ -116,9 +116,10 @@ def summary_table(rows, results):
     return lines + [""]
 
 
-# The one hand-written section of docs/bench.md: the simulated network's
+# The hand-written sections of docs/bench.md: the simulated network's
 # figures, measured by tools/bench/sim_speed_compare.sh, not by this
-# harness. A run keeps it as it stands (carried_over).
+# harness, and what follows it (issue 12's partial runs across Lua
+# versions). A run keeps them as they stand (carried_over).
 SIM_HEADING = "## The simulated network"
 
 
