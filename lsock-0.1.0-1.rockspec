@@ -15,14 +15,14 @@ description = {
   detailed = [[
 lsock.socket: TCP, UDP and unix sockets with blocking, non-blocking and
 timeout modes, select without the 1024-descriptor limit, exact reads and a
-readuntil iterator. lsock.sock: coroutine-scheduled sockets on epoll.
+readuntil iterator. lsock.sock: coroutine-scheduled sockets on epoll, io_uring, kqueue or IOCP.
 lsock.netsim: an in-memory network in virtual time with faults, handing out
 the same modules bound to simulated hosts. It installs beside LuaSocket and
 does not take its `socket` name.]],
   license = "MIT",
 }
 dependencies = {
-  "lua >= 5.2, < 5.3",
+  "lua >= 5.1, < 5.5",   -- 5.1, 5.2, 5.3, 5.4 and LuaJIT (docs/build.md)
 }
 build = {
   type = "cmake",
