@@ -401,6 +401,77 @@ describe("several threads", function()
     support.run(sock)
     assert.same({ "a1", "b", "a2" }, order)
   end))
+
+  -- A thread whose calls never wait used to keep the loop until it ended:
+  -- under Wine an echo server answered a few connections back to back
+  -- while hundreds waited (docs/design.md, "Fairness under Wine").
+  it("a reader whose data is always there lets the others run every 64 calls", support.test(function(sock)
+    local l, port = support.listener(sock)
+    local size = 4096
+    local payload = net.filler(size)
+    local reads, seen_by_other = 0, nil
+    local got = {}
+    sock.newthread(function()
+      local c = assert(l:accept())
+      l:close()
+      local buf = sock.buffer(1)
+      got[1] = buf:tostring(assert(c:recv(buf, 1)))
+      reads = 1
+      sock.sleep(0.2)  -- the rest of the payload arrives meanwhile
+      sock.newthread(function()
+        coroutine.yield()  -- runs again when the reader lets it
+        seen_by_other = reads
+      end)
+      while reads < size do
+        local n = assert(c:recv(buf, 1))  -- never waits: the bytes are there
+        reads = reads + 1
+        got[reads] = buf:tostring(n)
+      end
+      c:close()
+    end)
+    sock.newthread(function()
+      local c = assert(sock.tcp())
+      assert(c:connect(net.host, port))
+      assert.equal(size, c:send(payload))
+      assert.is_nil((c:recv(sock.buffer(1))))  -- the reader's close
+      c:close()
+    end)
+    support.run(sock)
+    assert.equal(payload, table.concat(got))
+    assert.is_not_nil(seen_by_other)
+    -- The reader's turn began at the newthread; 64 calls later it yields.
+    assert.is_true(seen_by_other <= 1 + 64, "the other thread ran after read " .. tostring(seen_by_other))
+  end))
+
+  it("a sender whose sends never wait lets the others run every 64 calls", support.test(function(sock)
+    local l, port = support.listener(sock)
+    local count = 1000
+    local sends, seen_by_other = 0, nil
+    local received
+    sock.newthread(function()
+      local c = assert(l:accept())
+      l:close()
+      received = support.read_all(sock, c)
+      c:close()
+    end)
+    sock.newthread(function()
+      local c = assert(sock.tcp())
+      assert(c:connect(net.host, port))
+      sock.newthread(function()
+        coroutine.yield()
+        seen_by_other = sends
+      end)
+      for _ = 1, count do  -- 1,000 bytes: the kernel takes each at once
+        assert.equal(1, c:send("x"))
+        sends = sends + 1
+      end
+      c:close()
+    end)
+    support.run(sock)
+    assert.equal(string.rep("x", count), received)
+    assert.is_not_nil(seen_by_other)
+    assert.is_true(seen_by_other <= 64, "the other thread ran after send " .. tostring(seen_by_other))
+  end))
 end)
 
 describe("sock.wrap", function()

@@ -96,7 +96,7 @@ const TypeSpec kLoopType{"lsock.sock.loop", "sock loop", nullptr, loop_gc};
 LoopObject* push_loop(lua_State* L, Os& os, int owner_index) {
     if (owner_index) owner_index = lua_absindex(L, owner_index);
     auto* loop = static_cast<LoopObject*>(lua_newuserdata(L, sizeof(LoopObject)));
-    *loop = LoopObject{&os, nullptr, false, false, nullptr, nullptr};
+    *loop = LoopObject{&os, nullptr, false, false, nullptr, nullptr, 0};
     register_type(L, kLoopType);
     set_type(L, kLoopType);
     // The table first, the C++ objects last: nothing leaks if Lua raises.
@@ -210,10 +210,13 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
     loop_index = lua_absindex(L, loop_index);
     LoopObject* resuming = loop_at(L, loop_index);
     lua_State* outer = resuming->current;  // newthread inside a thread nests
+    unsigned outer_calls = resuming->calls_this_turn;
     resuming->current = co;
+    resuming->calls_this_turn = 0;
     int left = 0;
     int status = resume(co, L, nargs, &left);
     resuming->current = outer;
+    resuming->calls_this_turn = outer_calls;
     if (status == LUA_YIELD) {
         bool waiting = left >= 1 && is_wait_mark(co, -1);
         lua_pop(co, left);

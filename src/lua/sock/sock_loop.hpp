@@ -37,7 +37,23 @@ struct LoopObject {
     // The sock thread the loop is resuming right now (null: none): a call
     // made from it needs no lookup in the roots table (check_thread).
     lua_State* current;
+    // Socket calls that thread made since the loop resumed it (may_go_on).
+    unsigned calls_this_turn;
 };
+
+// Fairness. A thread whose calls never wait (the peer's next request is
+// always there already, a bulk transfer the kernel keeps up with) would
+// otherwise keep the loop until it ends, and every other thread waits
+// behind it. So after kCallsPerTurn socket calls since the loop last
+// resumed a thread, its next call first lets the other ready threads run,
+// as coroutine.yield() does, and then goes on (docs/sock.md, "Threads").
+// A thread that waits within its turn never meets the limit: the cost on
+// the usual path is one count.
+constexpr unsigned kCallsPerTurn = 64;
+// Counts a call; false once the calling thread's turn is used up.
+inline bool may_go_on(LoopObject* loop) { return ++loop->calls_this_turn <= kCallsPerTurn; }
+// What a call whose turn is used up waits for: the loop's next turn.
+inline void wait_for_next_turn(Wait* wait) { wait->pause_until(-kNoDeadline); }
 
 // The loop table's fields, at integer keys: a string key would be interned
 // (hashed and compared) on every lookup from C, and sockets look up the

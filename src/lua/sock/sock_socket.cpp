@@ -229,6 +229,11 @@ int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, const Ste
 
 int run_in_loop(lua_State* L, const BlockingCall& call) {
     push_socket_loop(L, 1);
+    if (!may_go_on(static_cast<LoopObject*>(lua_touserdata(L, -1)))) {
+        Wait turn;
+        wait_for_next_turn(&turn);
+        return wait_then_run(L, call, turn);
+    }
     return run_blocking(L, call);
 }
 

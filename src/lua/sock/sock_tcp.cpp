@@ -175,14 +175,17 @@ int tcp_send(lua_State* L) {
     double deadline = check_expires(L, 4);
     if (socket.closed()) return push_sock_error(L, socket.os(), kErrorClosed);
     // The usual case first: the kernel takes it all at once, and none of
-    // the slots a wait needs are laid out.
+    // the slots a wait needs are laid out. (A thread whose turn is used up
+    // takes the other path, which lets the others run first.)
     std::size_t sent = 0;
-    Step step = socket.send(data, size, &sent);
-    if (step.is_done()) {
-        lua_pushinteger(L, lua_Integer(size));
-        return 1;
+    if (may_go_on(tcp->loop)) {
+        Step step = socket.send(data, size, &sent);
+        if (step.is_done()) {
+            lua_pushinteger(L, lua_Integer(size));
+            return 1;
+        }
+        if (step.is_failed()) return push_sock_error(L, socket.os(), step.error);
     }
-    if (step.is_failed()) return push_sock_error(L, socket.os(), step.error);
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
     lua_pushinteger(L, lua_Integer(sent));
@@ -219,7 +222,8 @@ int tcp_recv(lua_State* L) {
     // almost always be "would block", one system call per request.
     bool empty = socket.receive_drained() && tcp->loop->scheduler &&
                  !tcp->loop->scheduler->may_be_ready(socket.fd(), kReadable);
-    if (!empty) {
+    bool turn_over = !empty && !may_go_on(tcp->loop);
+    if (!empty && !turn_over) {
         // Data that is already there needs none of the slots a wait needs.
         std::size_t received = 0;
         Step step = socket.receive(space, size, &received);
@@ -229,10 +233,15 @@ int tcp_recv(lua_State* L) {
         }
         if (step.is_failed()) return push_sock_error(L, socket.os(), step.error);
     }
-    // Nothing there: wait first, and let attempt_recv read once woken.
+    // Nothing there (or the turn is over): wait first, and let attempt_recv
+    // read once woken.
     Wait wait;
-    int pushed = wait_or_expire(L, tcp->loop, socket, Step::blocked(kReadable), deadline, &wait);
-    if (pushed != kWouldBlock) return pushed;
+    if (turn_over) {
+        wait_for_next_turn(&wait);
+    } else {
+        int pushed = wait_or_expire(L, tcp->loop, socket, Step::blocked(kReadable), deadline, &wait);
+        if (pushed != kWouldBlock) return pushed;
+    }
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
     push_deadline(L, deadline);
