@@ -3,7 +3,7 @@
 --   lua5.2 examples/sock_http_get.lua http://HOST[:PORT]/PATH [seconds]
 --
 -- Writes the response body to stdout and the status line and headers to
--- stderr; exits with status 0 for a 2xx answer. Reads bodies framed by
+-- stderr; exits with status 0 for a 2xx answer whose body arrived whole. Reads bodies framed by
 -- Content-Length, by chunked transfer coding, or by the end of the
 -- connection. The whole exchange must finish within `seconds` (default 10):
 -- every socket call carries that deadline (`expires`).
@@ -93,7 +93,7 @@ local function body_pieces(r, headers)
   end)
 end
 
-local status
+local status, complete
 sock.newthread(function()
   local deadline = sock.clock() + seconds
   local ai = assert(sock.addr(host, port, "tcp"))
@@ -123,8 +123,11 @@ sock.newthread(function()
   end
   for piece in body_pieces(r, headers) do io.write(piece) end
   client:close()
+  complete = true
 end)
 
 sock.start(seconds + 1)
 io.stdout:flush()
-os.exit(status and status >= 200 and status < 300 and 0 or 1)
+-- A 2xx status is not enough: the body must have arrived whole (a thread
+-- that failed on the way is reported on stderr and leaves this unset).
+os.exit(complete and status >= 200 and status < 300 and 0 or 1)

@@ -188,5 +188,32 @@ s.handle_request()
       assert.is_true(ok, head)
       assert.equal("hello, chunked world", body)
     end)
+
+    -- It used to exit 0 whenever the status was 2xx, even when reading the
+    -- body failed on the way.
+    it("exits with a failure when the body ends before its Content-Length", function()
+      local script = [[
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        self.wfile.write(b"only ten b")
+        self.close_connection = True
+    def log_message(self, *args): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 20
+print(s.server_address[1], flush=True)
+s.handle_request()
+]]
+      local port = serve("python3 -c " .. quote(script))
+      local ok, body, head = get(("http://127.0.0.1:%d/"):format(port))
+      assert.is_false(ok, head)
+      assert.matches("^HTTP/1%.%d 200", head)
+      assert.equal("only ten b", body)
+      assert.matches("closed", head)
+    end)
   end)
 end)
