@@ -141,6 +141,23 @@ describe("examples #loopback #posix_shell", function()
       return assert(tonumber(line:match("port (%d+)") or line), "no port: " .. tostring(line))
     end
 
+    -- A python3 HTTP/1.1 server that answers one request with `do_get`
+    -- (the body of its do_GET, indented 8 spaces) and prints its port.
+    local function serve_once(do_get)
+      return serve("python3 -c " .. quote(([[
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+%s
+    def log_message(self, *args): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 20
+print(s.server_address[1], flush=True)
+s.handle_request()
+]]):format(do_get)))
+    end
+
     local function get(url)
       local out = os.tmpname()
       local errf = os.tmpname()
@@ -166,24 +183,13 @@ describe("examples #loopback #posix_shell", function()
     end)
 
     it("reads a chunked HTTP/1.1 body", function()
-      local script = [[
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
+      local port = serve_once([[
         self.send_response(200)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for piece in (b"hello, ", b"chunked ", b"world"):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-        self.wfile.write(b"0\r\n\r\n")
-    def log_message(self, *args): pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-s.timeout = 20
-print(s.server_address[1], flush=True)
-s.handle_request()
-]]
-      local port = serve("python3 -c " .. quote(script))
+        self.wfile.write(b"0\r\n\r\n")]])
       local ok, body, head = get(("http://127.0.0.1:%d/"):format(port))
       assert.is_true(ok, head)
       assert.equal("hello, chunked world", body)
@@ -192,23 +198,12 @@ s.handle_request()
     -- It used to exit 0 whenever the status was 2xx, even when reading the
     -- body failed on the way.
     it("exits with a failure when the body ends before its Content-Length", function()
-      local script = [[
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
+      local port = serve_once([[
         self.send_response(200)
         self.send_header("Content-Length", "100")
         self.end_headers()
         self.wfile.write(b"only ten b")
-        self.close_connection = True
-    def log_message(self, *args): pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-s.timeout = 20
-print(s.server_address[1], flush=True)
-s.handle_request()
-]]
-      local port = serve("python3 -c " .. quote(script))
+        self.close_connection = True]])
       local ok, body, head = get(("http://127.0.0.1:%d/"):format(port))
       assert.is_false(ok, head)
       assert.matches("^HTTP/1%.%d 200", head)
