@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstddef>
 #include <new>
 
+#include "windows/monotonic_clock.hpp"
 #include "windows/windows_os.hpp"
 #include "windows/wsa_errors.hpp"
 
@@ -22,25 +22,6 @@ constexpr int kDrainMilliseconds = 2000;
 // What a socket is told when its poll could not be issued or failed: try
 // again, and the retry reports what is wrong.
 constexpr unsigned kRetry = kFailed | kReadable | kWritable;
-
-double monotonic_now() {
-    static const double ticks_per_second = [] {
-        LARGE_INTEGER frequency;
-        QueryPerformanceFrequency(&frequency);
-        return double(frequency.QuadPart);
-    }();
-    LARGE_INTEGER counter;
-    QueryPerformanceCounter(&counter);
-    return double(counter.QuadPart) / ticks_per_second;
-}
-
-// Milliseconds to wait for `deadline`: INFINITE forever, 0 for a past one.
-DWORD timeout_ms(double deadline) {
-    if (deadline == kNoDeadline) return INFINITE;
-    double left = deadline - monotonic_now();
-    if (left <= 0) return 0;
-    return left > 2e6 ? DWORD(2000000000) : DWORD(std::ceil(left * 1000));
-}
 
 // The Win32 errors of these calls as errno values.
 int errno_of_win32(DWORD error) {

@@ -14,6 +14,7 @@
 #include "common/bsd_sockets.hpp"
 #include "common/lookup_pool.hpp"
 #include "lsock/error_text.hpp"
+#include "windows/monotonic_clock.hpp"
 #include "windows/wsa_errors.hpp"
 
 namespace lsock {
@@ -134,9 +135,6 @@ private:
 WindowsOs::WindowsOs() {
     WSADATA data;
     ::WSAStartup(MAKEWORD(2, 2), &data);
-    LARGE_INTEGER frequency;
-    ::QueryPerformanceFrequency(&frequency);
-    ticks_per_second_ = double(frequency.QuadPart);
 }
 
 WindowsOs::~WindowsOs() { ::WSACleanup(); }
@@ -433,11 +431,7 @@ int WindowsOs::wait(PollItem* items, std::size_t count, double deadline) {
     }
 }
 
-double WindowsOs::now() {
-    LARGE_INTEGER counter;
-    ::QueryPerformanceCounter(&counter);
-    return double(counter.QuadPart) / ticks_per_second_;
-}
+double WindowsOs::now() { return monotonic_now(); }
 
 }  // namespace windows
 }  // namespace lsock

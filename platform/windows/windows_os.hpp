@@ -46,7 +46,6 @@ public:
     double now() override;
 
 private:
-    double ticks_per_second_ = 1;
     // Sockets a script asked SO_REUSEADDR of. Windows' SO_REUSEADDR lets
     // another socket bind a port that is in use (what SO_REUSEPORT does on
     // Linux), and rebinding a port whose connections linger in TIME_WAIT,
