@@ -63,6 +63,14 @@ fi
 # from Catch's own summary of each, and an executable that fails with no
 # failed case (a crash, a timeout) counts as one failure. No tests at all (Catch2
 # missing) is a failure here, never a pass.
+# A fresh prefix is made by the first wine process. Two started at once
+# (ctest -j2) on a fresh clone race to make it, and one of them can fail
+# before its test runs ("chdir to /tmp/wine-.../server-...: No such file"):
+# so make it here, alone, and wait for its wineserver to finish.
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  "$wine" wineboot.exe --init >"$log/wineboot" 2>&1
+  "${LSOCK_WINESERVER:-wineserver}" -w
+fi
 ctest --test-dir "$out/lsock" -j2 --timeout 900 -V >"$log/ctest" 2>&1
 ctest_counts=$(awk '
   # ctest -V prefixes each line of test N with "N: ".
