@@ -5,7 +5,7 @@
 
 namespace lsock::sim {
 
-EventId EventQueue::push(double time, std::function<void()> action, bool busy) {
+EventId EventQueue::push(double time, std::uint64_t sequence, std::function<void()> action, bool busy) {
     std::uint32_t index;
     if (free_slots_.empty()) {
         // Room for every slot in the free list too, so that release never
@@ -20,9 +20,8 @@ EventId EventQueue::push(double time, std::function<void()> action, bool busy) {
     // Generations start at 1, so no EventId is kNoEvent. (An id kept across
     // 2^32 reuses of one slot could name a newer event; nothing keeps one.)
     std::uint32_t generation = slot.generation == UINT32_MAX ? 1 : slot.generation + 1;
-    heap_.push_back({time, next_seq_, index, generation});  // may throw
+    heap_.push_back({time, sequence, index, generation});  // may throw
     if (!free_slots_.empty()) free_slots_.pop_back();
-    ++next_seq_;
     std::push_heap(heap_.begin(), heap_.end(), Later{});
     slot.action = std::move(action);
     slot.generation = generation;
@@ -52,6 +51,16 @@ bool EventQueue::cancel(EventId id) {
     slot.action = nullptr;
     release(index);
     if (heap_.size() > 64 && heap_.size() > 2 * live_) compact();
+    return true;
+}
+
+bool EventQueue::set_busy(EventId id, bool busy) {
+    std::uint32_t index = std::uint32_t(id & 0xffffffffu);
+    if (index >= slots_.size()) return false;
+    Slot& slot = slots_[index];
+    if (!slot.live || slot.generation != std::uint32_t(id >> 32)) return false;
+    if (slot.busy != busy) busy ? ++busy_ : --busy_;
+    slot.busy = busy;
     return true;
 }
 

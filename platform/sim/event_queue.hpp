@@ -25,7 +25,16 @@ constexpr EventId kNoEvent = 0;
 // without a lookup table: events are pushed and popped for every packet.
 class EventQueue {
 public:
-    EventId push(double time, std::function<void()> action, bool busy);
+    EventId push(double time, std::function<void()> action, bool busy) {
+        return push(time, take_sequence(), std::move(action), busy);
+    }
+    // The same with a sequence number taken earlier (take_sequence): an
+    // event pushed late stands where one pushed at that moment would have.
+    EventId push(double time, std::uint64_t sequence, std::function<void()> action, bool busy);
+    // The next sequence number, for an event that may be pushed later.
+    std::uint64_t take_sequence() { return next_seq_++; }
+    // Makes a pending event busy or background; false if it is not pending.
+    bool set_busy(EventId id, bool busy);
     // Forgets a pending event; false if it already ran or was cancelled.
     bool cancel(EventId id);
     // Time of the earliest pending event, or infinity when none is left.

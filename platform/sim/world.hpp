@@ -102,7 +102,16 @@ public:
     // Runs action at virtual time `time` (not before now). Busy events keep
     // the world from being idle.
     EventId at(double time, std::function<void()> action, bool busy = true);
+    // The same in the place of a sequence number taken earlier
+    // (take_event_sequence): among events at one instant it runs where an
+    // event scheduled when the number was taken would have run (Timer).
+    EventId at(double time, std::uint64_t sequence, std::function<void()> action, bool busy) {
+        return queue_.push(time > now_ ? time : now_, sequence, std::move(action), busy);
+    }
+    std::uint64_t take_event_sequence() { return queue_.take_sequence(); }
     bool cancel(EventId id) { return queue_.cancel(id); }
+    // A pending event made busy or background; false if it is not pending.
+    bool set_event_busy(EventId id, bool busy) { return queue_.set_busy(id, busy); }
 
     // ---- Driver ----------------------------------------------------------
     // A driver that takes a batch must skip tokens that crash() returned

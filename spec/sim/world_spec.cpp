@@ -2,6 +2,7 @@
 // waiting and deadlock reports.
 #include <chrono>
 
+#include "sim/timer.hpp"
 #include "sim_harness.hpp"
 
 using namespace simtest;
@@ -76,6 +77,58 @@ TEST_CASE("timers with equal deadlines resume in the order they were set", "[sim
     }) == RunResult::Idle);
     REQUIRE(order == std::vector<void*>{&d, &b, &a, &c});
     REQUIRE(times == std::vector<double>{3.0, 5.0, 5.0, 5.0});
+}
+
+// Timers re-arm and cancel lazily (sim/timer.hpp): the event left in the
+// queue must not show. A re-armed timer fires at its last time, in the place
+// among equal times that an event scheduled at the re-arm has.
+TEST_CASE("a timer re-armed for later fires once, at the later time, where an event scheduled then would",
+          "[sim][world][timer]") {
+    World world(1);
+    std::string order;
+    Timer timer(world);
+    timer.arm(1.0, [&] { order += 'x'; });
+    world.at(2.0, [&] { order += 'a'; });
+    timer.arm(2.0, [&] { order += 't'; });  // later, after 'a' was scheduled
+    world.at(2.0, [&] { order += 'b'; });
+    REQUIRE(timer.armed());
+    REQUIRE(timer.due() == 2.0);
+    std::vector<double> times;
+    while (world.step()) times.push_back(world.now());
+    REQUIRE(order == "atb");
+    REQUIRE_FALSE(timer.armed());
+    REQUIRE(world.now() == 2.0);
+    // Re-armed for earlier than its event: it fires at the earlier time.
+    timer.arm(5.0, [&] { order += 'y'; });
+    timer.arm(3.0, [&] { order += 'z'; });
+    while (world.step()) {}
+    REQUIRE(order == "atbz");
+    REQUIRE(world.now() == 3.0);
+}
+
+TEST_CASE("a cancelled timer neither fires nor keeps the world busy, and arms again", "[sim][world][timer]") {
+    World world(1);
+    int fired = 0;
+    Timer timer(world);
+    timer.arm(1.0, [&] { fired += 1; });
+    REQUIRE_FALSE(world.idle());
+    timer.cancel();
+    REQUIRE_FALSE(timer.armed());
+    REQUIRE(world.idle());  // what is left of it is a background event
+    REQUIRE(world.run_until_idle([](void*) {}) == RunResult::Idle);
+    REQUIRE(world.now() == 0.0);
+    timer.arm(2.0, [&] { fired += 10; });
+    REQUIRE_FALSE(world.idle());
+    REQUIRE(world.run_until_idle([](void*) {}) == RunResult::Idle);
+    REQUIRE(fired == 10);
+    REQUIRE(world.now() == 2.0);
+    {
+        Timer dropped(world);
+        dropped.arm(4.0, [&] { fired += 100; });
+    }  // destroyed: its event goes with it
+    REQUIRE(world.idle());
+    while (world.step()) {}
+    REQUIRE(fired == 10);
 }
 
 TEST_CASE("an idle wait of ten seconds jumps the clock and costs no wall time", "[sim][world]") {
