@@ -6,7 +6,7 @@
 namespace lsock::sim {
 
 void ByteQueue::grow(std::size_t needed) {
-    std::size_t capacity = std::max<std::size_t>(ring_.size() * 2, 4096);
+    std::size_t capacity = std::max<std::size_t>(ring_.size() * 2, kFirstCapacity);
     while (capacity < needed) capacity *= 2;
     std::vector<char> bigger(capacity);
     std::string flat;
