@@ -264,11 +264,12 @@ double SimHost::now() { return world_.now(); }
 
 // ---- Routing ----
 
-bool SimHost::is_local_ip(const Address& ip) const {
-    Address w = to_wire(ip);
-    if (is_loopback_ip(w) || is_any_ip(w)) return true;
+bool SimHost::is_local_ip(const Address& ip) const { return is_local_wire_ip(to_wire(ip)); }
+
+bool SimHost::is_local_wire_ip(const Address& wire) const {
+    if (is_loopback_ip(wire) || is_any_ip(wire)) return true;
     for (const auto& own : addresses_)
-        if (same_ip(own, w)) return true;
+        if (same_ip(own, wire)) return true;
     return false;
 }
 
@@ -331,7 +332,9 @@ void SimHost::deliver_tcp(const Packet& p) {
     auto& connections = tables_->tcp_connections;
     auto it = connections.find({p.dst, p.src});
     if (it != connections.end()) {
-        std::shared_ptr<TcpSocket> connection = it->second;
+        // No reference of our own: on_segment holds one while it runs, and
+        // the table's keeps the socket alive until then.
+        TcpSocket* connection = it->second.get();
         if (!connection->expired(world_.now())) {
             connection->on_segment(p);
             return;

@@ -138,8 +138,12 @@ public:
     // poll() of a descriptor; kFailed for one that is not open (POLLNVAL).
     unsigned poll_descriptor(Fd fd) const;
     HostTables& tables() { return *tables_; }
-    // True for loopback addresses and this host's own (wire form IP).
+    // True for loopback addresses and this host's own (any form: an
+    // IPv4-mapped address counts as its IPv4 one).
     bool is_local_ip(const Address& ip) const;
+    // The same for an IP already in wire form (a packet's), without the copy
+    // that converting takes.
+    bool is_local_wire_ip(const Address& wire) const;
     // The source IP for reaching dst (wire form); false when this host has no
     // address of that family (ENETUNREACH).
     bool pick_source(const Address& dst, Address* source) const;

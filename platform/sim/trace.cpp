@@ -1,6 +1,5 @@
 #include "sim/trace.hpp"
 
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -15,22 +14,39 @@ namespace {
 
 // Up to eight bytes as a little-endian number, so that the hash is the same
 // on every machine.
-std::uint64_t little_endian(const char* bytes, std::size_t size) {
+std::uint64_t little_endian8(const char* bytes) {
     std::uint64_t word = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::memcpy(&word, bytes, size);  // one load where the host's order is the one wanted
+    std::memcpy(&word, bytes, 8);  // one load where the host's order is the one wanted
 #else
-    for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    for (std::size_t i = 0; i < 8; ++i) word |= std::uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
 #endif
+    return word;
+}
+
+// The last one to seven bytes, byte by byte: a copy of a variable length
+// was a call to memcpy for every kind and host name of every event.
+std::uint64_t little_endian_tail(const char* bytes, std::size_t size) {
+    std::uint64_t word = 0;
+    for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
     return word;
 }
 
 // The length first: "a" + "bc" and "ab" + "c" hash apart.
 std::uint64_t fold_text(std::uint64_t hash, const char* bytes, std::size_t size) {
     hash = fold_number(hash, size);
-    for (; size >= 8; bytes += 8, size -= 8) hash = fold_number(hash, little_endian(bytes, 8));
-    if (size > 0) hash = fold_number(hash, little_endian(bytes, size));
+    for (; size >= 8; bytes += 8, size -= 8) hash = fold_number(hash, little_endian8(bytes));
+    if (size > 0) hash = fold_number(hash, little_endian_tail(bytes, size));
     return hash;
+}
+
+// Whole nanoseconds of a time, rounded half away from zero as llround does
+// (times are never negative; the difference x - trunc(x) is exact), without
+// its call.
+std::uint64_t whole_nanoseconds(double time) {
+    double ns = time * 1e9;
+    auto whole = static_cast<std::uint64_t>(ns);
+    return ns - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
 }
 
 // A packet's address into a kept entry: field by field, because a packet
@@ -49,7 +65,7 @@ void keep_address(Address* kept, const Address& from) {
 void Trace::fold_common(double time, const char* kind, const std::string& host) {
     // Whole nanoseconds, as the text's nine decimals show them: the hash sees
     // timing differences, not only differences of order.
-    hash_ = fold_number(hash_, static_cast<std::uint64_t>(std::llround(time * 1e9)));
+    hash_ = fold_number(hash_, whole_nanoseconds(time));
     hash_ = fold_text(hash_, kind, std::strlen(kind));
     hash_ = fold_text(hash_, host.data(), host.size());
     ++count_;

@@ -94,8 +94,8 @@ bool World::add_name(const std::string& name, const std::vector<std::string>& ad
     return true;
 }
 
-SimHost* World::owner_of(const Address& ip) {
-    auto it = ip_owner_.find(to_wire(ip));
+SimHost* World::owner_of(const Address& wire) {
+    auto it = ip_owner_.find(wire);
     return it == ip_owner_.end() ? nullptr : hosts_[std::size_t(it->second)].get();
 }
 
@@ -182,7 +182,7 @@ EventId World::at(double time, std::function<void()> action, bool busy) {
 }
 
 void World::transmit(SimHost& from, Packet packet) {
-    SimHost* to = from.is_local_ip(packet.dst) ? &from : owner_of(packet.dst);
+    SimHost* to = from.is_local_wire_ip(packet.dst) ? &from : owner_of(packet.dst);
     if (!to) {
         if (routable(from, packet.dst)) {
             record("drop", from.name(), "no-host", packet);

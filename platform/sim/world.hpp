@@ -157,8 +157,8 @@ public:
     WaitRegistry& waiters() { return waiters_; }
     // Puts a packet on the wire from `from`: routing, link faults, delivery.
     void transmit(SimHost& from, Packet packet);
-    // The host that owns a (wire form) IP, or nullptr.
-    SimHost* owner_of(const Address& ip);
+    // The host that owns a wire form IP, or nullptr.
+    SimHost* owner_of(const Address& wire);
     // Whether `from` has a route to a (wire form) IP: its own and loopback
     // addresses, and every address on one of the world's networks (see
     // SimConfig::network_prefix_v4), owned or not. No route is ENETUNREACH.
