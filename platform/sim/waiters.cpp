@@ -52,8 +52,16 @@ std::uint64_t WaitRegistry::begin_wait(SimHost& host, const PollItem* items, std
     return std::uint64_t(w.generation) << 32 | slot;
 }
 
+WaitRegistry::TokenState& WaitRegistry::state_of(void* token) {
+    if (token != last_token_) {
+        last_state_ = &by_token_[token];  // map nodes do not move
+        last_token_ = token;
+    }
+    return *last_state_;
+}
+
 void WaitRegistry::suspend(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token) {
-    TokenState& state = by_token_[token];
+    TokenState& state = state_of(token);
     end_wait(state, token);
     std::uint64_t id = begin_wait(host, items, count, deadline, token, &state);
     state.wait = id;
@@ -86,11 +94,15 @@ void WaitRegistry::cancel(void* token) {
     auto it = by_token_.find(token);
     if (it == by_token_.end()) return;
     end_wait(it->second, token);
+    if (token == last_token_) {
+        last_token_ = nullptr;
+        last_state_ = nullptr;
+    }
     by_token_.erase(it);
 }
 
 void WaitRegistry::wake(void* token, SimHost* host) {
-    TokenState& state = by_token_[token];
+    TokenState& state = state_of(token);
     end_wait(state, token);
     push_runnable(token, host, &state);
 }
@@ -183,6 +195,9 @@ bool WaitRegistry::pop_runnable(void** token) {
     if (runnable_.empty()) return false;
     *token = runnable_.front().token;
     --runnable_.front().state->queued;
+    // The token handed out suspends next: its state is at hand already.
+    last_token_ = runnable_.front().token;
+    last_state_ = runnable_.front().state;
     runnable_.pop_front();
     return true;
 }

@@ -45,6 +45,7 @@ public:
     // Makes a token runnable now (spawning, yielding without waiting).
     void wake(void* token, SimHost* host);
     bool waiting(void* token) const {
+        if (token == last_token_) return last_state_->wait != 0;
         auto it = by_token_.find(token);
         return it != by_token_.end() && it->second.wait != 0;
     }
@@ -96,6 +97,11 @@ private:
         bool queued_for_check = false;
     };
 
+    // The token's state, made if new. The last token asked about is kept:
+    // the token handed out is the one that suspends again and is asked
+    // about after it yields, and the lookup was a cache miss each time in a
+    // world of many coroutines.
+    TokenState& state_of(void* token);
     Waiter* find(std::uint64_t id);
     const Waiter* find(std::uint64_t id) const;
     std::uint64_t begin_wait(SimHost& host, const PollItem* items, std::size_t count, double deadline, void* token,
@@ -118,6 +124,8 @@ private:
     std::size_t live_ = 0;
     std::uint64_t next_order_ = 1;
     std::unordered_map<void*, TokenState> by_token_;
+    void* last_token_ = nullptr;  // state_of's cache: null, or a token of by_token_
+    TokenState* last_state_ = nullptr;
     std::vector<std::uint64_t> to_check_;
     std::vector<std::uint64_t> checking_;  // run_checks' batch, kept for its capacity
     struct Runnable {

@@ -73,11 +73,12 @@ void fail_run(WorldObject* world, const std::string& what, const char* message) 
                      std::to_string(world->world.now()) + ": " + message;
 }
 
-// Resumes one coroutine of the world at `world_index`. A thread that ended
-// is forgotten; one that failed records the failure, which ends the run.
-void resume_thread(lua_State* L, int world_index, lua_State* co) {
+// Resumes one coroutine of the world at `world_index`, whose threads table
+// is at `threads_index`. A thread that ended is forgotten; one that failed
+// records the failure, which ends the run.
+void resume_thread(lua_State* L, int world_index, int threads_index, lua_State* co) {
     WorldObject* world = world_at(L, world_index);
-    push_world_table(L, world_index, "threads");
+    lua_pushvalue(L, threads_index);
     lua_pushlightuserdata(L, co);
     lua_rawget(L, -2);
     bool known = lua_isthread(L, -1);
@@ -118,17 +119,22 @@ void resume_thread(lua_State* L, int world_index, lua_State* co) {
 
 // resume_thread for the world's run loop, under lua_pcall: a Lua error (a
 // failing __tostring, no memory for a traceback) must not unwind through
-// the C++ frames of World::run. [1] the world [2] the coroutine.
+// the C++ frames of World::run. [1] the world [2] its threads table [3] the
+// coroutine.
 int resume_protected(lua_State* L) {
-    resume_thread(L, 1, static_cast<lua_State*>(lua_touserdata(L, 2)));
+    resume_thread(L, 1, 2, static_cast<lua_State*>(lua_touserdata(L, 3)));
     return 0;
 }
 
+// world_run's stack: [1] the world [2] its threads table, fetched once per
+// run (looking it up by name for every resume was a tenth of the binding's
+// cost of one).
 void resume_from_run(lua_State* L, WorldObject* world, void* token) {
     lua_pushcfunction(L, guarded<resume_protected>);
     lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
     lua_pushlightuserdata(L, token);
-    if (lua_pcall(L, 2, 0, 0) == LUA_OK) return;
+    if (lua_pcall(L, 3, 0, 0) == LUA_OK) return;
     // The first failure ends the run (resume_thread resumes no one after it).
     try {
         if (world->failure.empty()) world->failure = lua_tostring(L, -1) ? lua_tostring(L, -1) : "netsim: a thread failed";
@@ -163,6 +169,7 @@ int world_run(lua_State* L) {
     if (world->running) return luaL_error(L, "world:run called from inside the world's own run");
     lua_settop(L, 1);
     bool to_function = traces_to_function(L, 1);  // may raise: before any C++ object lives here
+    push_world_table(L, 1, "threads");            // [2], for resume_from_run; the same
     world->running = true;
     world->failure.clear();
     world->out_of_memory = false;
