@@ -6,7 +6,9 @@
 --    (the clock jumps to the next event, so this should be huge).
 -- 2. `connections` simulated clients (default 1000), each exchanging
 --    `messages` (default 100) 64-byte echo round trips with one server, on
---    a 1 ms link: wall time, virtual time and messages per wall second.
+--    a 1 ms link: wall time, CPU time, the time spent waiting for a CPU
+--    (runnable but not running: other jobs had the cores), virtual time and
+--    messages per wall second.
 -- 3. `hosts` simulated hosts (default 10000, third argument), each with one
 --    connection to one server (backlog 4096, so some SYNs are retried as on
 --    Linux) and one 5-byte echo: time, failures and the process's peak memory.
@@ -19,6 +21,17 @@ local host_count = tonumber(arg[3]) or 10000
 -- Real time from luasystem (installed with busted); CPU time without it.
 local has_system, system = pcall(require, "system")
 local wall = has_system and system.monotime or os.clock
+
+-- Seconds this process has spent runnable but waiting for a CPU (Linux's
+-- /proc/self/schedstat, second field), or nil where the system does not
+-- tell: on a shared machine it is most of the gap between wall and CPU time.
+local function cpu_wait()
+  local file = io.open("/proc/self/schedstat")
+  if not file then return nil end
+  local waited = file:read("*l"):match("^%d+ (%d+)")
+  file:close()
+  return waited and tonumber(waited) / 1e9
+end
 
 -- A host "server" at `ip` that accepts on port 7000 (backlog 4096) and runs
 -- serve(connection) in a daemon thread per connection, then closes it.
@@ -78,12 +91,15 @@ do
       done = done + 1
     end)
   end
-  local started, started_cpu = wall(), os.clock()
+  local started, started_cpu, started_wait = wall(), os.clock(), cpu_wait()
   world:run()
   local spent, cpu = wall() - started, os.clock() - started_cpu
-  -- CPU time too: on a busy machine it says more than wall time does.
-  print(("%d connections x %d messages: %.2f s wall, %.2f s CPU, %.3f virtual s, %d done, %d failed, %.0f messages per wall s"):format(
-    connections, messages, spent, cpu, world:now(), done, failures, connections * messages / spent))
+  local ended_wait = cpu_wait()
+  local waited = started_wait and ended_wait and ("%.2f s"):format(ended_wait - started_wait) or "n/a"
+  -- CPU time too: on a busy machine it says more than wall time does, and
+  -- the time spent waiting for a CPU says how busy it was.
+  print(("%d connections x %d messages: %.2f s wall, %.2f s CPU, %s waiting for a CPU, %.3f virtual s, %d done, %d failed, %.0f messages per wall s"):format(
+    connections, messages, spent, cpu, waited, world:now(), done, failures, connections * messages / spent))
 end
 
 -- 3. Many hosts.
