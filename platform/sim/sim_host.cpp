@@ -286,7 +286,7 @@ bool SimHost::pick_source(const Address& dst, Address* source) const {
     return false;
 }
 
-void SimHost::transmit(Packet packet) { world_.transmit(*this, std::move(packet)); }
+void SimHost::transmit(Packet&& packet) { world_.transmit(*this, std::move(packet)); }
 
 void SimHost::deliver(const Packet& packet) {
     switch (packet.transport) {

@@ -147,7 +147,7 @@ public:
     // The source IP for reaching dst (wire form); false when this host has no
     // address of that family (ENETUNREACH).
     bool pick_source(const Address& dst, Address* source) const;
-    void transmit(Packet packet);
+    void transmit(Packet&& packet);  // World::transmit
     void deliver(const Packet& packet);
     // Answers a segment that no connection takes with RST, as RFC 793 says.
     void reply_reset(const Packet& packet);

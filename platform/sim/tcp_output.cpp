@@ -80,8 +80,13 @@ void TcpSocket::send_data(std::uint64_t seq, std::size_t length, bool fin) {
         host_.world().now() - last_data_received_ < host_.world().config().delayed_ack)
         interactive_ = true;
     Packet p = make_segment(std::uint8_t(kAck | (fin ? kFin : 0)), seq);
+    // The payload goes into a buffer of an earlier segment, and the wire
+    // gives one back: a connection sends without allocating.
+    p.payload.swap(spare_payload_);
+    p.payload.clear();
     send_buffer_.copy_out(std::size_t(seq - snd_una_), length, &p.payload);
     host_.transmit(std::move(p));
+    spare_payload_.swap(p.payload);
 }
 
 void TcpSocket::output() {

@@ -144,6 +144,7 @@ private:
     std::uint64_t snd_wl1_ = 0;
     std::uint64_t snd_wl2_ = 0;
     ByteQueue send_buffer_;
+    std::string spare_payload_;  // send_data's buffer for the next segment (World::transmit)
     bool fin_queued_ = false;  // shutdown(WR) or close: FIN follows the data
     bool fin_sent_ = false;
     bool fin_acked_ = false;

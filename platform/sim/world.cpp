@@ -181,7 +181,7 @@ EventId World::at(double time, std::function<void()> action, bool busy) {
     return queue_.push(std::max(time, now_), std::move(action), busy);
 }
 
-void World::transmit(SimHost& from, Packet packet) {
+void World::transmit(SimHost& from, Packet&& packet) {
     SimHost* to = from.is_local_wire_ip(packet.dst) ? &from : owner_of(packet.dst);
     if (!to) {
         if (routable(from, packet.dst)) {
@@ -224,7 +224,7 @@ void World::neighbour_failed(SimHost& from, const Packet& packet) {
     at(now_ + config_.neighbour_timeout, [this, id, icmp = std::move(icmp)] { deliver(id, icmp); });
 }
 
-std::uint32_t World::park(Packet packet) {
+std::uint32_t World::park(Packet&& packet) {
     if (free_parked_.empty()) {
         free_parked_.reserve(parked_.size() + 1);  // so that deliver_parked never allocates
         parked_.push_back(std::make_unique<Packet>(std::move(packet)));
@@ -232,7 +232,15 @@ std::uint32_t World::park(Packet packet) {
     }
     std::uint32_t slot = free_parked_.back();
     free_parked_.pop_back();
-    *parked_[slot] = std::move(packet);
+    Packet& kept = *parked_[slot];
+    kept.transport = packet.transport;
+    kept.src = std::move(packet.src);
+    kept.dst = std::move(packet.dst);
+    kept.flags = packet.flags;
+    kept.seq = packet.seq;
+    kept.ack = packet.ack;
+    kept.window = packet.window;
+    kept.payload.swap(packet.payload);  // the delivered packet's buffer, back to the sender
     return slot;
 }
 

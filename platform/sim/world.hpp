@@ -156,7 +156,10 @@ public:
     // ---- Kernel internals (hosts and sockets) -----------------------------
     WaitRegistry& waiters() { return waiters_; }
     // Puts a packet on the wire from `from`: routing, link faults, delivery.
-    void transmit(SimHost& from, Packet packet);
+    // What is left in `packet` is unspecified, but its payload may hold the
+    // buffer of a packet delivered earlier: a sender that keeps it sends
+    // its next payload without allocating (TcpSocket::send_data).
+    void transmit(SimHost& from, Packet&& packet);
     // The host that owns a wire form IP, or nullptr.
     SimHost* owner_of(const Address& wire);
     // Whether `from` has a route to a (wire form) IP: its own and loopback
@@ -175,8 +178,9 @@ private:
     void deliver(HostId to, const Packet& packet);
     // A packet on the wire waits in a reusable slot, and its arrival event
     // holds only (world, host, slot): small enough for std::function's own
-    // storage, so sending a packet allocates no event.
-    std::uint32_t park(Packet packet);
+    // storage, so sending a packet allocates no event. The slot's payload
+    // buffer (a delivered packet's) goes back in `packet`'s.
+    std::uint32_t park(Packet&& packet);
     void deliver_parked(HostId to, std::uint32_t slot);
     Address network_of_ip(const Address& ip) const;
     // A packet to an address on a network nobody owns: the sender's
