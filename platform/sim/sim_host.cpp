@@ -72,8 +72,14 @@ std::shared_ptr<SimSocket> SimHost::socket_at(Fd fd) const {
     return d[std::size_t(fd)];
 }
 
+SimSocket* SimHost::socket_borrowed(Fd fd) const {
+    const auto& d = tables_->descriptors;
+    if (fd < 0 || std::size_t(fd) >= d.size()) return nullptr;
+    return d[std::size_t(fd)].get();
+}
+
 unsigned SimHost::poll_descriptor(Fd fd) const {
-    auto socket = socket_at(fd);
+    SimSocket* socket = socket_borrowed(fd);
     return socket ? socket->poll() : kFailed;
 }
 
@@ -161,7 +167,8 @@ int SimHost::accept(Fd fd, Fd* out, Address* peer) {
 }
 
 IoResult SimHost::send(Fd fd, const void* data, std::size_t size) {
-    WITH_SOCKET(fd, (IoResult{0, EBADF}));
+    SimSocket* socket = socket_borrowed(fd);
+    if (!socket) return {0, EBADF};
     return socket->send(data, size);
 }
 
@@ -171,7 +178,8 @@ IoResult SimHost::send_to(Fd fd, const void* data, std::size_t size, const Addre
 }
 
 IoResult SimHost::receive(Fd fd, void* buffer, std::size_t size) {
-    WITH_SOCKET(fd, (IoResult{0, EBADF}));
+    SimSocket* socket = socket_borrowed(fd);
+    if (!socket) return {0, EBADF};
     return socket->receive(buffer, size);
 }
 

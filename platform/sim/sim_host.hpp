@@ -135,6 +135,12 @@ public:
 
     // ---- Kernel internals ----
     std::shared_ptr<SimSocket> socket_at(Fd fd) const;
+    // The same without a reference of the caller's own (a shared_ptr copy
+    // is two atomic operations, and a message passes here half a dozen
+    // times): only for a call that can neither close the descriptor nor
+    // run anything that might (polling, watching, send, receive: what they
+    // change reaches other sockets through events and deferred checks).
+    SimSocket* socket_borrowed(Fd fd) const;
     // poll() of a descriptor; kFailed for one that is not open (POLLNVAL).
     unsigned poll_descriptor(Fd fd) const;
     HostTables& tables() { return *tables_; }

@@ -132,7 +132,7 @@ bool WaitRegistry::ready(const Waiter& w) const {
 
 void WaitRegistry::watch_items(std::uint64_t id, const Waiter& w) {
     for (const auto& item : w.items)
-        if (auto socket = w.host->socket_at(item.fd)) socket->watch(id);
+        if (SimSocket* socket = w.host->socket_borrowed(item.fd)) socket->watch(id);
 }
 
 void WaitRegistry::make_runnable(std::uint64_t id) {
