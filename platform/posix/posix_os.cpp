@@ -15,6 +15,7 @@
 #include "common/bsd_sockets.hpp"
 #include "common/lookup_pool.hpp"
 #include "posix/monotonic_clock.hpp"
+#include "posix/ring_receivers.hpp"
 #include "posix/socket_calls.hpp"
 #include "posix/taken_errors.hpp"
 
@@ -62,6 +63,9 @@ int PosixOs::close(Fd fd) {
     // Linux releases the descriptor even when close reports EINTR: never
     // retry (nor on the BSDs, where EINTR leaves it closed too).
     taken_errors::forget(fd);
+    // A ring still receiving for it (a socket closed without unwatch), or
+    // bytes a ring read that were not taken, let go of it first.
+    while (RingReceiver* ring = ring_receivers::of(fd)) ring->closing(fd);
     return result(::close(fd));
 }
 
@@ -124,6 +128,8 @@ IoResult PosixOs::send_to(Fd fd, const void* data, std::size_t size, const Addre
 }
 
 IoResult PosixOs::receive(Fd fd, void* buffer, std::size_t size) {
+    // A `sock` loop on io_uring receives for its sockets (ring_receivers.hpp).
+    if (RingReceiver* ring = ring_receivers::of(fd)) return ring->receive(fd, buffer, size);
     IoResult r = io_result(::recv(fd, buffer, size, 0));
     // An end of stream or "nothing yet" may hide an error that the poller
     // took off the socket (taken_errors.hpp).

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -148,6 +149,118 @@ TEST_CASE("io_uring poller: an unwatched socket really closes when it is closed"
     CHECK(got.error == 0);
     CHECK(got.bytes == 0);
     CHECK(poller->unwatch(pair.client) == ENOENT);
+}
+
+namespace {
+
+// Receives on the server end until `want` bytes came or 5 s passed, waiting
+// on the poller between tries (the loop's way).
+std::string receive_through(Poller& poller, test::LoopbackPair& pair, std::size_t want, int* last_error) {
+    std::string got;
+    char buffer[64];
+    double deadline = pair.os.now() + 5;
+    *last_error = 0;
+    while (got.size() < want && pair.os.now() < deadline) {
+        IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
+        got.append(buffer, r.bytes);
+        *last_error = r.error;
+        if (r.error && r.error != EAGAIN) break;
+        if (!r.error && r.bytes == 0) break;
+        if (r.error == EAGAIN) {
+            std::vector<PollerEvent> events;
+            poller.wait(deadline, &events);
+        }
+    }
+    return got;
+}
+
+// Nothing waits in the server's kernel socket: what arrived was read by the ring.
+bool kernel_queue_empty(test::LoopbackPair& pair) {
+    PollItem item{pair.server, kReadable, 0};
+    return pair.os.wait(&item, 1, pair.os.now()) == ETIMEDOUT;
+}
+
+// An edge watch on the server end, then a receive that finds the kernel
+// empty: from then on the ring receives for it.
+void claim(Poller& poller, test::LoopbackPair& pair, std::uint64_t tag) {
+    REQUIRE(poller.watch(pair.server, kReadable | kWritable, tag, Trigger::Edge) == 0);
+    char byte;
+    REQUIRE(pair.os.receive(pair.server, &byte, 1).error == EAGAIN);
+    std::vector<PollerEvent> events;
+    poller.wait(pair.os.now() + 0.05, &events);  // the receive is in the kernel now
+}
+
+// claim(), then `text` from the peer, read by the ring and waiting in it.
+void claim_and_deliver(Poller& poller, test::LoopbackPair& pair, std::uint64_t tag, const char* text) {
+    claim(poller, pair, tag);
+    pair.send_to_server(text);
+    REQUIRE_FALSE(wait_some(poller).empty());
+    REQUIRE(kernel_queue_empty(pair));
+}
+
+}  // namespace
+
+TEST_CASE("io_uring poller: once a receive finds the kernel empty the ring receives: bytes, then the end", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    claim(*poller, pair, 9);
+    pair.send_to_server("abc");
+    std::vector<PollerEvent> events = wait_some(*poller);
+    REQUIRE_FALSE(events.empty());
+    CHECK(events[0].tag == 9);
+    CHECK((events[0].events & kReadable) != 0);
+    CHECK(kernel_queue_empty(pair));  // the ring took them off the socket
+    char buffer[16];
+    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    REQUIRE(r.ok());
+    CHECK(std::string(buffer, r.bytes) == "abc");
+    CHECK(pair.os.receive(pair.server, buffer, sizeof buffer).error == EAGAIN);
+    // More bytes and the FIN behind them: the bytes first, then the end, each once.
+    pair.send_to_server("defg");
+    REQUIRE(pair.os.shutdown(pair.client, ShutdownHow::Write) == 0);
+    int error = 0;
+    CHECK(receive_through(*poller, pair, 4, &error) == "defg");
+    r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    std::vector<PollerEvent> more;
+    while (r.error == EAGAIN && poller->wait(pair.os.now() + 5, &more) == 0) r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    CHECK(r.error == 0);
+    CHECK(r.bytes == 0);
+    CHECK(pair.os.receive(pair.server, buffer, sizeof buffer).bytes == 0);
+    REQUIRE(poller->unwatch(pair.server) == 0);
+}
+
+TEST_CASE("io_uring poller: bytes the ring read and nobody took outlive the poller", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    claim_and_deliver(*poller, pair, 4, "kept");
+    poller.reset();  // a loop that changes poller (sock.uring_fd) lets go so
+    char buffer[16];
+    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    REQUIRE(r.ok());
+    CHECK(std::string(buffer, r.bytes) == "kept");
+    // Then the kernel again, as for any socket.
+    CHECK(pair.os.receive(pair.server, buffer, sizeof buffer).error == EAGAIN);
+    pair.send_to_server("next");
+    PollItem item{pair.server, kReadable, 0};
+    REQUIRE(pair.os.wait(&item, 1, pair.os.now() + 5) == 0);
+    r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    CHECK(std::string(buffer, r.bytes) == "next");
+}
+
+TEST_CASE("io_uring poller: a socket closed with bytes the ring read unread resets the connection", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    claim_and_deliver(*poller, pair, 6, "unread");
+    REQUIRE(poller->unwatch(pair.server) == 0);
+    REQUIRE(pair.os.close(pair.server) == 0);
+    pair.server = kNoFd;
+    PollItem item{pair.client, kReadable, 0};
+    REQUIRE(pair.os.wait(&item, 1, pair.os.now() + 2) == 0);
+    char byte;
+    CHECK(pair.os.receive(pair.client, &byte, 1).error == ECONNRESET);
 }
 
 TEST_CASE("io_uring poller: a descriptor number used again after a close is watched anew", "[io_uring]") {

@@ -10,17 +10,12 @@
 #include <cstring>
 #include <new>
 
+#include "posix/linux/uring_requests.hpp"
 #include "posix/monotonic_clock.hpp"
 
 namespace lsock::posix {
 
 namespace {
-
-// Requests of the poller itself, told from a descriptor's (whose user_data
-// has the top bit clear: a 31-bit request number above a 32-bit descriptor).
-constexpr std::uint64_t kDoorbell = ~std::uint64_t(0);
-constexpr std::uint64_t kIgnored = ~std::uint64_t(0) - 1;  // removals' own completions
-constexpr std::uint32_t kLastRequest = (std::uint32_t(1) << 31) - 1;
 
 // Submission entries: one per change queued in a loop turn. The completion
 // queue is larger, since every watched socket may report in one turn; what
@@ -29,9 +24,7 @@ constexpr std::uint32_t kLastRequest = (std::uint32_t(1) << 31) - 1;
 constexpr unsigned kSubmissionEntries = 256;
 constexpr unsigned kCompletionEntries = 4096;
 
-std::uint64_t user_data_of(Fd fd, std::uint32_t request) {
-    return (std::uint64_t(request) << 32) | std::uint32_t(fd);
-}
+using namespace uring_requests;
 
 unsigned from_poll(int mask) {
     return (mask & POLLIN ? kReadable : 0u) | (mask & POLLOUT ? kWritable : 0u) |
@@ -112,8 +105,21 @@ bool UringPoller::available() {
 }
 
 UringPoller::~UringPoller() {
-    // Closing the ring cancels every request and lets go of their sockets.
-    if (ring_open_) io_uring_queue_exit(&ring_);
+    if (ring_open_) {
+        // What the ring read and nobody took outlives the poller
+        // (ring_receivers' unread table); closing the ring then cancels
+        // every request and lets go of their sockets.
+        if (reap(&reaped_)) rung_ = true;
+        for (std::size_t fd = 0; fd < streams_.size(); ++fd) let_go(Fd(fd));
+        io_uring_queue_exit(&ring_);
+    }
+    stop_receives();
+}
+
+std::uint32_t UringPoller::new_request() {
+    std::uint32_t request = next_request_;
+    next_request_ = next_request_ == kLastRequest ? 1 : next_request_ + 1;
+    return request;
 }
 
 io_uring_sqe* UringPoller::next_sqe() {
@@ -147,7 +153,12 @@ int UringPoller::arm(Fd fd, Slot& slot) {
 void UringPoller::cancel(std::uint64_t user_data) {
     io_uring_sqe* sqe = next_sqe();
     if (!sqe) return;  // the request's completions stay stale and are dropped
-    io_uring_prep_poll_remove(sqe, user_data);
+    // IORING_OP_ASYNC_CANCEL, not IORING_OP_POLL_REMOVE: a poll removal
+    // fails (EALREADY) while the poll's own wakeup is being handled, as it is
+    // right after a poll armed on a ready socket, and the multishot poll
+    // then stays, holding the socket open after its close. A cancel marks
+    // the request cancelled whatever it is doing.
+    io_uring_prep_cancel64(sqe, user_data, 0);
     io_uring_sqe_set_data64(sqe, kIgnored);
 }
 
@@ -156,14 +167,22 @@ int UringPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigge
     // Level would report on every wakeup while ready, which a multishot
     // poll cannot promise; the loop never asks for it.
     if (trigger == Trigger::Level) return ENOTSUP;
-    std::uint32_t mask = trigger == Trigger::Edge
-                             ? std::uint32_t(POLLIN | POLLOUT | POLLRDHUP)
-                             : std::uint32_t((events & kReadable ? POLLIN : 0) | (events & kWritable ? POLLOUT : 0));
-    bool multishot = trigger == Trigger::Edge;
     try {
         if (std::size_t(fd) >= slots_.size()) slots_.resize(std::size_t(fd) + 1 + std::size_t(fd) / 2);
+        if (std::size_t(fd) >= streams_.size()) streams_.resize(slots_.size());
     } catch (const std::bad_alloc&) {
         return ENOMEM;
+    }
+    bool multishot = trigger == Trigger::Edge;
+    std::uint32_t mask = multishot ? claimed_mask(fd)
+                                   : std::uint32_t((events & kReadable ? POLLIN : 0) | (events & kWritable ? POLLOUT : 0));
+    if (multishot) {
+        // An edge watch is the loop's: its stream socket's receives may go
+        // through the ring from now on (only stream sockets are received
+        // from with Os::receive, so nothing else ever asks).
+        Stream& stream = streams_[fd];
+        if (!stream.entered) stream.entered = ring_receivers::enter(fd, this);
+        stream.tag = tag;
     }
     Slot& slot = slots_[fd];
     // The same request still in the ring (an edge watch, or a one-shot not
@@ -177,8 +196,7 @@ int UringPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigge
     armed.tag = tag;
     armed.mask = mask;
     armed.multishot = multishot;
-    armed.request = next_request_;
-    next_request_ = next_request_ == kLastRequest ? 1 : next_request_ + 1;
+    armed.request = new_request();
     if (int error = arm(fd, armed)) {
         slot = Slot{};
         return error;
@@ -188,10 +206,14 @@ int UringPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigge
 }
 
 int UringPoller::unwatch(Fd fd) {
-    if (fd < 0 || std::size_t(fd) >= slots_.size() || !slots_[fd].request) return ENOENT;
-    cancel(user_data_of(fd, slots_[fd].request));
-    slots_[fd] = Slot{};
-    // Now, not at the next wait: the request holds the socket open.
+    if (fd < 0) return ENOENT;
+    bool polled = std::size_t(fd) < slots_.size() && slots_[fd].request;
+    bool stream = std::size_t(fd) < streams_.size() && streams_[fd].entered;
+    if (!polled && !stream) return ENOENT;
+    if (polled) cancel(user_data_of(fd, slots_[fd].request));
+    if (std::size_t(fd) < slots_.size()) slots_[fd] = Slot{};
+    if (stream) release_stream(fd);  // submits
+    // Now, not at the next wait: a request holds the socket open.
     int rc = io_uring_submit(&ring_);
     return rc < 0 ? -rc : 0;
 }
@@ -207,6 +229,12 @@ bool UringPoller::complete(const io_uring_cqe& cqe, std::vector<PollerEvent>* ou
     }
     Fd fd = Fd(std::uint32_t(data));
     std::uint32_t request = std::uint32_t(data >> 32);
+    if (std::size_t(fd) < streams_.size() && streams_[fd].request == request && request) {
+        complete_receive(fd, streams_[fd], cqe, out);
+        return false;
+    }
+    // A receive's bytes that came after the socket was let go of (closing).
+    if (cqe.flags & IORING_CQE_F_BUFFER) give_back(std::uint16_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
     if (std::size_t(fd) >= slots_.size()) return false;
     Slot& slot = slots_[fd];
     if (slot.request != request) return false;  // removed or replaced since
@@ -230,8 +258,33 @@ bool UringPoller::complete(const io_uring_cqe& cqe, std::vector<PollerEvent>* ou
     return false;
 }
 
+bool UringPoller::reap(std::vector<PollerEvent>* out) {
+    bool rung = false;
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+        if (complete(*cqe, out)) rung = true;
+        ++seen;
+    }
+    io_uring_cq_advance(&ring_, seen);
+    return rung;
+}
+
 int UringPoller::wait(double deadline, std::vector<PollerEvent>* out) {
     std::size_t had = out->size();
+    if (!reaped_.empty() || rung_) {
+        // Reaped when a socket was let go of: this wait reports them.
+        try {
+            out->insert(out->end(), reaped_.begin(), reaped_.end());
+        } catch (const std::bad_alloc&) {
+        }
+        reaped_.clear();
+        bool rung = rung_;
+        rung_ = false;
+        if (out->size() > had) return 0;
+        if (rung) return ETIMEDOUT;
+    }
     for (;;) {
         double left = deadline == kNoDeadline ? 1 : deadline - monotonic_now();
         int rc;
@@ -248,15 +301,7 @@ int UringPoller::wait(double deadline, std::vector<PollerEvent>* out) {
                                                   nullptr);
         }
         if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) return -rc;
-        bool rung = false;
-        unsigned head;
-        unsigned seen = 0;
-        io_uring_cqe* cqe;
-        io_uring_for_each_cqe(&ring_, head, cqe) {
-            if (complete(*cqe, out)) rung = true;
-            ++seen;
-        }
-        io_uring_cq_advance(&ring_, seen);
+        bool rung = reap(out);
         if (out->size() > had) return 0;
         if (rung) return ETIMEDOUT;  // wake(): return at once, with nothing
         if (left <= 0 || (deadline != kNoDeadline && monotonic_now() >= deadline)) return ETIMEDOUT;

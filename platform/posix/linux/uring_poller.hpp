@@ -20,6 +20,18 @@
 // the state that owns the socket by construction, with no hand-over between
 // threads (the epoll poller needs its mailboxes for that).
 //
+// Receives through the ring (docs/design.md, "io_uring"): a stream socket
+// the loop watches is entered in ring_receivers, so that PosixOs::receive
+// asks this poller. The first receive that finds the kernel empty claims
+// it: a multishot recv goes into the ring, with buffers from the loop's
+// provided buffer ring, and the socket's poll asks for POLLOUT only; the
+// completions' bytes wait here, in order, until `receive` takes them, and
+// each one reports the socket readable (the end of stream or an error
+// after the bytes before it). Whenever no recv is in the ring (the kernel
+// ended it: no free buffer, a socket that holds too many), `receive` reads
+// the kernel itself and arms a new one when that finds the kernel empty,
+// so a short read always means that the ring will report more.
+//
 // The wake-up doorbell is an eventfd with a multishot poll in the ring.
 #pragma once
 
@@ -30,11 +42,12 @@
 #include <vector>
 
 #include "lsock/poller.hpp"
+#include "posix/ring_receivers.hpp"
 #include "posix/wake_fd.hpp"
 
 namespace lsock::posix {
 
-class UringPoller final : public Poller {
+class UringPoller final : public Poller, public RingReceiver {
 public:
     // A new poller; `shared` (another poller's ring, or kNoFd) is checked to
     // be a ring and its workers shared. ENOTSUP where the kernel lacks what
@@ -52,6 +65,9 @@ public:
     Fd native_handle() const override { return ring_.ring_fd; }
     const char* kind() const override { return "io_uring"; }
 
+    IoResult receive(Fd fd, void* buffer, std::size_t size) override;
+    void closing(Fd fd) override;
+
 private:
     // What the ring holds for one descriptor. The request's user_data is
     // the descriptor with `request` above it, so a completion of a request
@@ -63,7 +79,50 @@ private:
         bool multishot = false;
     };
 
+    // Bytes of one completed receive, in a provided buffer.
+    struct Chunk {
+        std::uint16_t buffer = 0;
+        std::uint32_t length = 0;
+        std::uint32_t taken = 0;
+    };
+    // A watched stream socket's receives (by descriptor, beside slots_).
+    struct Stream {
+        std::uint64_t tag = 0;
+        std::uint32_t request = 0;  // the multishot recv in the ring; 0: none
+        bool entered = false;       // in ring_receivers: receive() asks us
+        bool claimed = false;       // receives go through the ring
+        bool stopping = false;      // a cancel of `request` is on its way
+        int end = 0;                // after the chunks: kEndOfStream or an errno value
+        std::vector<Chunk> chunks;  // from `first` on, in order
+        std::size_t first = 0;
+    };
+
     UringPoller() = default;
+    std::uint32_t new_request();
+    // What the poll of an edge watch asks for: everything, or only room to
+    // send once the socket's receives go through the ring.
+    std::uint32_t claimed_mask(Fd fd) const;
+    // The provided buffer ring, made at the first claim; false where the
+    // kernel or the memory cannot give it (receives then stay the kernel's).
+    bool start_receives();
+    void stop_receives();
+    void give_back(std::uint16_t buffer);
+    // Puts a multishot recv for `fd` in the ring and makes the socket's
+    // poll ask for what the recv does not report; false when it could not.
+    bool arm_receive(Fd fd, Stream& stream);
+    // Queues the cancel of the socket's recv (its last completions still come).
+    void stop_receive(Fd fd, Stream& stream);
+    void replace_poll(Fd fd, std::uint32_t mask);
+    void complete_receive(Fd fd, Stream& stream, const io_uring_cqe& cqe, std::vector<PollerEvent>* out);
+    std::size_t take_chunks(Stream& stream, char* out, std::size_t size);
+    // Stops receiving for `fd`: what was read and not taken goes to
+    // ring_receivers' unread table, and `fd` leaves the table.
+    void let_go(Fd fd);
+    // The same once the cancel reached the kernel and what it completed
+    // before is folded in: before a socket stops being watched or closes.
+    void release_stream(Fd fd);
+    // Handles the completions waiting in the queue; true when the doorbell rang.
+    bool reap(std::vector<PollerEvent>* out);
     int start_ring(Fd shared);
     // A free submission entry, flushing the queue to the kernel when full.
     io_uring_sqe* next_sqe();
@@ -77,6 +136,14 @@ private:
     bool ring_open_ = false;
     WakeFd doorbell_;
     std::vector<Slot> slots_;           // by descriptor
+    std::vector<Stream> streams_;       // by descriptor
+    std::vector<PollerEvent> reaped_;   // reaped outside wait (unwatch), reported by the next
+    // The provided buffers: a ring of kBuffers entries, then the buffers.
+    io_uring_buf_ring* buffer_ring_ = nullptr;
+    char* buffers_ = nullptr;
+    std::size_t buffer_area_ = 0;       // bytes mapped, 0: not made
+    int receives_ = 0;                  // 0: not tried, 1: running, -1: not here
+    bool rung_ = false;                 // the doorbell rang outside wait
     std::uint32_t next_request_ = 1;    // wraps within 31 bits, never 0
 };
 

@@ -1,0 +1,57 @@
+// Which io_uring loop receives for a descriptor, so that PosixOs::receive
+// takes the bytes the ring already read instead of calling recv(2).
+//
+// Every socket holds the process's one Os (system_os()), and only the
+// loop's poller knows what its ring delivered; this table, by descriptor
+// like the kernel's own, joins the two. A ring enters itself for the stream
+// sockets it watches and leaves before it stops watching them. Bytes a ring
+// read that nobody took when it let go (the loop changed poller, or the
+// socket is closing) stay here, by descriptor, and are received first,
+// so nothing the kernel acknowledged is lost; a socket closed with such
+// bytes unread is reset, as the kernel resets one closed with unread data.
+// Builds without liburing (and the BSDs) have no rings: the lookups are
+// no-ops the compiler removes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "lsock/os.hpp"
+
+namespace lsock::posix {
+
+class RingReceiver {
+public:
+    // Os::receive on a descriptor entered for this receiver, called by the
+    // thread that owns the socket.
+    virtual IoResult receive(Fd fd, void* buffer, std::size_t size) = 0;
+    // Os::close is about to close `fd`: let go of it (and leave the table).
+    virtual void closing(Fd fd) = 0;
+
+protected:
+    ~RingReceiver() = default;
+};
+
+namespace ring_receivers {
+
+#ifdef LSOCK_HAVE_LIBURING
+// `receiver` answers for `fd` from now on; false when `fd` is beyond what
+// the table holds (the socket is then received from as any other).
+bool enter(Fd fd, RingReceiver* receiver);
+void leave(Fd fd);
+// The receiver that answers for `fd`, or null. Any thread; lock-free.
+RingReceiver* of(Fd fd);
+// A ring lets go of `fd` with `unread` bytes it read and, after them, the
+// socket's end (0: none; kEndOfStream; an errno value) not yet received:
+// they are received from here first, then the kernel again. False when
+// out of memory (the bytes are lost; the caller resets the connection).
+constexpr int kEndOfStream = -1;
+bool keep_unread(Fd fd, std::string&& unread, int end);
+#else
+inline bool enter(Fd, RingReceiver*) { return false; }
+inline void leave(Fd) {}
+inline RingReceiver* of(Fd) { return nullptr; }
+#endif
+
+}  // namespace ring_receivers
+}  // namespace lsock::posix
