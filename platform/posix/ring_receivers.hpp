@@ -36,7 +36,9 @@ namespace ring_receivers {
 
 #ifdef LSOCK_HAVE_LIBURING
 // `receiver` answers for `fd` from now on; false when `fd` is beyond what
-// the table holds (the socket is then received from as any other).
+// the table holds or another receiver answers for it (bytes a ring let go
+// of, not all taken yet: a ring that watches the socket again leaves them
+// there, and the socket is then received from as any other).
 bool enter(Fd fd, RingReceiver* receiver);
 void leave(Fd fd);
 // The receiver that answers for `fd`, or null. Any thread; lock-free.

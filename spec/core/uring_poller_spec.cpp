@@ -249,6 +249,23 @@ TEST_CASE("io_uring poller: bytes the ring read and nobody took outlive the poll
     CHECK(std::string(buffer, r.bytes) == "next");
 }
 
+TEST_CASE("io_uring poller: a new ring watching a socket leaves another ring's unread bytes first in line", "[io_uring]") {
+    if (!kernel_has_rings()) return;
+    test::LoopbackPair pair;
+    auto old_ring = open_ring();
+    claim_and_deliver(*old_ring, pair, 4, "kept");
+    old_ring.reset();
+    auto poller = open_ring();  // the loop's new poller (sock.uring_fd)
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 5, Trigger::Edge) == 0);
+    char buffer[16];
+    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    REQUIRE(r.ok());
+    CHECK(std::string(buffer, r.bytes) == "kept");
+    pair.send_to_server("next");
+    int error = 0;
+    CHECK(receive_through(*poller, pair, 4, &error) == "next");
+}
+
 TEST_CASE("io_uring poller: a socket closed with bytes the ring read unread resets the connection", "[io_uring]") {
     if (!kernel_has_rings()) return;
     test::LoopbackPair pair;

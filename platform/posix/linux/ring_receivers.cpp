@@ -128,8 +128,8 @@ Unread& unread() {
 bool enter(Fd fd, RingReceiver* receiver) {
     std::atomic<RingReceiver*>* entry = entry_of(fd, true);
     if (!entry) return false;
-    entry->store(receiver, std::memory_order_relaxed);
-    return true;
+    RingReceiver* was = nullptr;
+    return entry->compare_exchange_strong(was, receiver, std::memory_order_relaxed) || was == receiver;
 }
 
 void leave(Fd fd) {
