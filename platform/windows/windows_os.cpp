@@ -148,6 +148,14 @@ int WindowsOs::open_socket(Family family, SocketType type, int protocol, Fd* out
         return error;
     }
     if (type == SocketType::Datagram) report_udp_unreachable(s, false);
+    // Windows makes an IPv6 socket IPv6-only; Linux (and the simulated
+    // kernel) make it dual-stack, so that a listener on "::" also takes
+    // IPv4 clients (as ::ffff:a.b.c.d). Ask for Linux's default, so a
+    // script binds the same way on every kernel. Raw sockets keep theirs.
+    if (family == Family::Inet6 && type != SocketType::Raw) {
+        DWORD v6only = 0;
+        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&v6only), sizeof v6only);
+    }
     *out = Fd(s);
     return 0;
 }

@@ -126,6 +126,26 @@ describe("tcp connect", function()
     c:close(); s:close()
   end))
 
+  -- Windows makes an IPv6 socket IPv6-only by default; Linux and the
+  -- simulated kernel make it dual-stack, and the Windows backend asks for
+  -- that, so a listener on "::" takes IPv4 clients on every kernel.
+  it("a listener on :: also takes IPv4 clients, as ::ffff:127.0.0.1", net.test(function(socket)
+    local l = assert(socket.tcp("inet6"))
+    assert.is_true(l:bind("::", 0))
+    assert.is_true(l:listen(4))
+    local port = l:getsockname()[2]
+    local c = assert(socket.tcp("inet"))
+    c:settimeout(5)
+    assert.is_true(c:connect(net.host, port))
+    l:settimeout(5)
+    local s = assert(l:accept())
+    assert.equal("::ffff:" .. net.host, s:getpeername()[1])
+    assert.equal(2, c:write("v4"))
+    s:settimeout(5)
+    assert.equal("v4", s:read(2))
+    c:close(); s:close(); l:close()
+  end))
+
   it("connects by the name localhost", net.test(function(socket)
     local _, port = net.peer("echo")
     local c = assert(socket.tcp("inet"))
