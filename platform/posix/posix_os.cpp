@@ -15,7 +15,7 @@
 #include "common/bsd_sockets.hpp"
 #include "common/lookup_pool.hpp"
 #include "posix/monotonic_clock.hpp"
-#include "posix/ring_receivers.hpp"
+#include "posix/ring_streams.hpp"
 #include "posix/socket_calls.hpp"
 #include "posix/taken_errors.hpp"
 
@@ -65,7 +65,10 @@ int PosixOs::close(Fd fd) {
     taken_errors::forget(fd);
     // A ring still receiving for it (a socket closed without unwatch), or
     // bytes a ring read that were not taken, let go of it first.
-    while (RingReceiver* ring = ring_receivers::of(fd)) ring->closing(fd);
+    // A ring still sending for it closes it itself once the bytes are gone.
+    while (RingIo* ring = ring_streams::of(fd)) {
+        if (ring->closing(fd)) return 0;
+    }
     return result(::close(fd));
 }
 
@@ -115,6 +118,8 @@ int PosixOs::accept(Fd fd, Fd* out, Address* peer) {
 // went away gives EPIPE here instead of a SIGPIPE that would kill the
 // process, and the process-wide disposition stays as the program set it.
 IoResult PosixOs::send(Fd fd, const void* data, std::size_t size) {
+    // A `sock` loop on io_uring sends for its sockets (ring_streams.hpp).
+    if (RingIo* ring = ring_streams::of(fd)) return ring->send(fd, data, size);
     IoResult r = io_result(::send(fd, data, size, kSendFlags));
     if (r.error) r.error = taken_errors::instead_of(fd, r.error);
     return r;
@@ -128,8 +133,8 @@ IoResult PosixOs::send_to(Fd fd, const void* data, std::size_t size, const Addre
 }
 
 IoResult PosixOs::receive(Fd fd, void* buffer, std::size_t size) {
-    // A `sock` loop on io_uring receives for its sockets (ring_receivers.hpp).
-    if (RingReceiver* ring = ring_receivers::of(fd)) return ring->receive(fd, buffer, size);
+    // A `sock` loop on io_uring receives for its sockets (ring_streams.hpp).
+    if (RingIo* ring = ring_streams::of(fd)) return ring->receive(fd, buffer, size);
     IoResult r = io_result(::recv(fd, buffer, size, 0));
     // An end of stream or "nothing yet" may hide an error that the poller
     // took off the socket (taken_errors.hpp).
@@ -150,6 +155,8 @@ IoResult PosixOs::receive_from(Fd fd, void* buffer, std::size_t size, Address* f
 
 int PosixOs::shutdown(Fd fd, ShutdownHow how) {
     int native = how == ShutdownHow::Read ? SHUT_RD : how == ShutdownHow::Write ? SHUT_WR : SHUT_RDWR;
+    // After the bytes a ring still sends for it.
+    if (RingIo* ring = ring_streams::of(fd)) return ring->shutdown(fd, native);
     return result(::shutdown(fd, native));
 }
 

@@ -107,8 +107,9 @@ bool UringPoller::available() {
 UringPoller::~UringPoller() {
     if (ring_open_) {
         // What the ring read and nobody took outlives the poller
-        // (ring_receivers' unread table); closing the ring then cancels
+        // (ring_streams' unread table); closing the ring then cancels
         // every request and lets go of their sockets.
+        finish_sends();
         if (reap(&reaped_)) rung_ = true;
         for (std::size_t fd = 0; fd < streams_.size(); ++fd) let_go(Fd(fd));
         io_uring_queue_exit(&ring_);
@@ -126,8 +127,13 @@ io_uring_sqe* UringPoller::next_sqe() {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     if (sqe) return sqe;
     // More changes in one turn than the queue holds: hand these over now.
-    io_uring_submit(&ring_);
+    submit();
     return io_uring_get_sqe(&ring_);
+}
+
+int UringPoller::submit() {
+    ++submissions_;
+    return io_uring_submit(&ring_);
 }
 
 int UringPoller::arm_doorbell() {
@@ -181,7 +187,7 @@ int UringPoller::watch(Fd fd, unsigned events, std::uint64_t tag, Trigger trigge
         // through the ring from now on (only stream sockets are received
         // from with Os::receive, so nothing else ever asks).
         Stream& stream = streams_[fd];
-        if (!stream.entered) stream.entered = ring_receivers::enter(fd, this);
+        if (!stream.entered) stream.entered = ring_streams::enter(fd, this);
         stream.tag = tag;
     }
     Slot& slot = slots_[fd];
@@ -214,7 +220,7 @@ int UringPoller::unwatch(Fd fd) {
     if (std::size_t(fd) < slots_.size()) slots_[fd] = Slot{};
     if (stream) release_stream(fd);  // submits
     // Now, not at the next wait: a request holds the socket open.
-    int rc = io_uring_submit(&ring_);
+    int rc = submit();
     return rc < 0 ? -rc : 0;
 }
 
@@ -229,9 +235,16 @@ bool UringPoller::complete(const io_uring_cqe& cqe, std::vector<PollerEvent>* ou
     }
     Fd fd = Fd(std::uint32_t(data));
     std::uint32_t request = std::uint32_t(data >> 32);
-    if (std::size_t(fd) < streams_.size() && streams_[fd].request == request && request) {
-        complete_receive(fd, streams_[fd], cqe, out);
-        return false;
+    if (std::size_t(fd) < streams_.size() && request) {
+        Stream& stream = streams_[fd];
+        if (stream.out.request == request) {
+            complete_send(fd, stream, cqe, out);
+            return false;
+        }
+        if (stream.request == request) {
+            complete_receive(fd, stream, cqe, out);
+            return false;
+        }
     }
     // A receive's bytes that came after the socket was let go of (closing).
     if (cqe.flags & IORING_CQE_F_BUFFER) give_back(std::uint16_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
@@ -285,9 +298,11 @@ int UringPoller::wait(double deadline, std::vector<PollerEvent>* out) {
         if (out->size() > had) return 0;
         if (rung) return ETIMEDOUT;
     }
+    if (!closes_.empty()) reset_late_closes();
     for (;;) {
         double left = deadline == kNoDeadline ? 1 : deadline - monotonic_now();
         int rc;
+        ++submissions_;
         if (left <= 0) {
             // Submits what is queued and runs pending completions, no wait.
             rc = io_uring_submit_and_get_events(&ring_);
@@ -311,7 +326,7 @@ int UringPoller::wait(double deadline, std::vector<PollerEvent>* out) {
 void UringPoller::wait_items(std::vector<PollItem>* out) {
     // The ring's descriptor is readable while completions wait in it; what
     // is queued must reach the kernel first to complete at all.
-    io_uring_submit(&ring_);
+    submit();
     out->push_back(PollItem{ring_.ring_fd, kReadable, 0});
 }
 

@@ -21,7 +21,7 @@
 // threads (the epoll poller needs its mailboxes for that).
 //
 // Receives through the ring (docs/design.md, "io_uring"): a stream socket
-// the loop watches is entered in ring_receivers, so that PosixOs::receive
+// the loop watches is entered in ring_streams, so that PosixOs::receive
 // asks this poller. The first receive that finds the kernel empty claims
 // it: a multishot recv goes into the ring, with buffers from the loop's
 // provided buffer ring, and the socket's poll asks for POLLOUT only; the
@@ -32,6 +32,22 @@
 // the kernel itself and arms a new one when that finds the kernel empty,
 // so a short read always means that the ring will report more.
 //
+// Sends through the ring (docs/design.md, "Sends through the ring"): a
+// send on such a socket copies its bytes here and queues an IORING_OP_SEND
+// (MSG_WAITALL) that goes to the kernel with the loop's next wait, so the
+// sends of a loop turn cost no system call of their own; more sends on the
+// same socket in the same turn join the queued one. While a send is in the
+// ring, the next one answers EAGAIN and its thread waits until the send
+// completes (reported writable); a failed send's error goes to the next
+// send. Sends larger than kMostSent go to the kernel directly when the ring
+// sends nothing for the socket (the copy would cost more than the system
+// call). A socket closed while its send is in the ring is closed by the
+// poller when the send completes, as the kernel sends what its buffer held
+// after a close, or reset after kDrainSeconds; when the poller ends it waits
+// up to kSendsAtExitSeconds for the sends still in the ring, then cancels
+// them and makes their sockets' close a reset, so that a peer never takes a
+// cut-short stream for a whole one.
+//
 // The wake-up doorbell is an eventfd with a multishot poll in the ring.
 #pragma once
 
@@ -39,15 +55,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lsock/poller.hpp"
-#include "posix/ring_receivers.hpp"
+#include "posix/ring_streams.hpp"
 #include "posix/wake_fd.hpp"
 
 namespace lsock::posix {
 
-class UringPoller final : public Poller, public RingReceiver {
+class UringPoller final : public Poller, public RingIo {
 public:
     // A new poller; `shared` (another poller's ring, or kNoFd) is checked to
     // be a ring and its workers shared. ENOTSUP where the kernel lacks what
@@ -66,9 +84,20 @@ public:
     const char* kind() const override { return "io_uring"; }
 
     IoResult receive(Fd fd, void* buffer, std::size_t size) override;
-    void closing(Fd fd) override;
+    IoResult send(Fd fd, const void* data, std::size_t size) override;
+    int shutdown(Fd fd, int how) override;
+    bool closing(Fd fd) override;
 
 private:
+    // Sends of up to this many bytes (and the sends that join them) go
+    // through the ring; the copy of a larger one would cost more than the
+    // system call it saves.
+    static constexpr std::size_t kMostSent = 16384;
+    // How long a closed socket's send may wait for its peer to read.
+    static constexpr double kDrainSeconds = 30;
+    // How long the poller's end waits for the sends in the ring.
+    static constexpr double kSendsAtExitSeconds = 1;
+
     // What the ring holds for one descriptor. The request's user_data is
     // the descriptor with `request` above it, so a completion of a request
     // that was removed or replaced is told from the live one's.
@@ -85,17 +114,39 @@ private:
         std::uint32_t length = 0;
         std::uint32_t taken = 0;
     };
-    // A watched stream socket's receives (by descriptor, beside slots_).
+    // The bytes of a socket's send in the ring, kept until it completes.
+    struct Outgoing {
+        // From `done` on, not yet sent. On the heap, not in a string's
+        // small buffer: the kernel reads them where they were when queued,
+        // and streams_ may move its entries meanwhile (a vector's move keeps
+        // its storage where it is).
+        std::vector<char> bytes;
+        std::size_t done = 0;
+        std::uint32_t request = 0;        // the send in the ring; 0: none
+        io_uring_sqe* queued = nullptr;   // its entry, while in the queue of
+        std::uint64_t batch = 0;          //   this submission (more bytes join it)
+        bool waiting = false;             // a send found it busy: report kWritable
+        int error = 0;                    // a failed send's errno, for the next send
+        int shutdown = -1;                // a shutdown(2) `how` to do once sent
+        bool close = false;               // closed: the poller closes it once sent
+        double close_by = 0;              // ... or resets it at this time
+    };
+    // A watched stream socket's receives and sends (by descriptor, beside slots_).
     struct Stream {
         std::uint64_t tag = 0;
         std::uint32_t request = 0;  // the multishot recv in the ring; 0: none
-        bool entered = false;       // in ring_receivers: receive() asks us
+        bool entered = false;       // in ring_streams: receive() asks us
         bool claimed = false;       // receives go through the ring
         bool stopping = false;      // a cancel of `request` is on its way
         int end = 0;                // after the chunks: kEndOfStream or an errno value
         std::vector<Chunk> chunks;  // from `first` on, in order
         std::size_t first = 0;
+        bool released = false;      // let go of while sending: done when the send is
+        Outgoing out;
     };
+    // streams_ grows by moving its entries; a copy would move the bytes of
+    // a send the kernel reads.
+    static_assert(std::is_nothrow_move_constructible<Stream>::value, "streams_ must move, not copy");
 
     UringPoller() = default;
     std::uint32_t new_request();
@@ -116,11 +167,24 @@ private:
     void complete_receive(Fd fd, Stream& stream, const io_uring_cqe& cqe, std::vector<PollerEvent>* out);
     std::size_t take_chunks(Stream& stream, char* out, std::size_t size);
     // Stops receiving for `fd`: what was read and not taken goes to
-    // ring_receivers' unread table, and `fd` leaves the table.
+    // ring_streams' unread table, and `fd` leaves the table.
     void let_go(Fd fd);
     // The same once the cancel reached the kernel and what it completed
     // before is folded in: before a socket stops being watched or closes.
     void release_stream(Fd fd);
+    // The socket's close (now or later) resets the connection.
+    static void reset_on_close(Fd fd);
+    // Sends through the ring (uring_send.cpp).
+    bool queue_send(Fd fd, Outgoing& out);
+    void complete_send(Fd fd, Stream& stream, const io_uring_cqe& cqe, std::vector<PollerEvent>* out);
+    // The socket's send is over (sent or failed): what waited on it goes on.
+    void after_send(Fd fd, Stream& stream, bool failed, std::vector<PollerEvent>* out);
+    void close_sent(Fd fd, Stream& stream);
+    // Resets the closed sockets whose sends did not go in time (kDrainSeconds).
+    void reset_late_closes();
+    // Waits (bounded) for the sends in the ring before the ring goes.
+    void finish_sends();
+    int submit();
     // Handles the completions waiting in the queue; true when the doorbell rang.
     bool reap(std::vector<PollerEvent>* out);
     int start_ring(Fd shared);
@@ -144,6 +208,9 @@ private:
     std::size_t buffer_area_ = 0;       // bytes mapped, 0: not made
     int receives_ = 0;                  // 0: not tried, 1: running, -1: not here
     bool rung_ = false;                 // the doorbell rang outside wait
+    std::uint64_t submissions_ = 0;     // io_uring_submit calls so far
+    std::size_t sends_ = 0;             // sends in the ring
+    std::vector<Fd> closes_;            // closed sockets whose sends are in the ring
     std::uint32_t next_request_ = 1;    // wraps within 31 bits, never 0
 };
 

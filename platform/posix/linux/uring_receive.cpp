@@ -14,6 +14,7 @@
 
 #include "posix/linux/uring_poller.hpp"
 #include "posix/linux/uring_requests.hpp"
+#include "posix/monotonic_clock.hpp"
 
 namespace lsock::posix {
 
@@ -45,12 +46,12 @@ bool kernel_has_multishot_receive() {
     return std::atoi(name.release) >= 6;
 }
 
-void reset_on_close(Fd fd) {
+}  // namespace
+
+void UringPoller::reset_on_close(Fd fd) {
     linger reset{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
 }
-
-}  // namespace
 
 std::uint32_t UringPoller::claimed_mask(Fd fd) const {
     bool claimed = std::size_t(fd) < streams_.size() && streams_[fd].claimed;
@@ -149,7 +150,7 @@ void UringPoller::complete_receive(Fd fd, Stream& stream, const io_uring_cqe& cq
         events = kReadable;
         if (more && stream.chunks.size() - stream.first >= kMostChunks) stop_receive(fd, stream);
     } else if (cqe.res == 0) {
-        stream.end = ring_receivers::kEndOfStream;
+        stream.end = ring_streams::kEndOfStream;
         events = kReadable | kHangup;
     } else if (cqe.res == -ENOBUFS) {
         // Every buffer waits unread somewhere: back to readiness, which
@@ -206,24 +207,25 @@ IoResult UringPoller::receive(Fd fd, void* buffer, std::size_t size) {
     if (stream.end) {
         if (copied) return {copied, 0};
         int end = stream.end;
-        if (end == ring_receivers::kEndOfStream) return {0, 0};
-        stream.end = ring_receivers::kEndOfStream;  // reported once, as the kernel does
+        if (end == ring_streams::kEndOfStream) return {0, 0};
+        stream.end = ring_streams::kEndOfStream;  // reported once, as the kernel does
         return {0, end};
     }
     // No recv in the ring: what it did not read is still in the kernel.
+    // (A stream let go of while it sends arms none: it is nobody's to watch.)
     ssize_t n = ::recv(fd, out + copied, size - copied, 0);
     if (n > 0) {
         copied += std::size_t(n);
-        if (copied < size) arm_receive(fd, stream);  // the kernel is empty now
+        if (copied < size && !stream.released) arm_receive(fd, stream);  // the kernel is empty now
         return {copied, 0};
     }
     if (n == 0) {
-        stream.end = ring_receivers::kEndOfStream;
+        stream.end = ring_streams::kEndOfStream;
         return {copied, 0};
     }
     int error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK) {
-        arm_receive(fd, stream);
+        if (!stream.released) arm_receive(fd, stream);
         return copied ? IoResult{copied, 0} : IoResult{0, error};
     }
     if (copied) {
@@ -237,7 +239,15 @@ void UringPoller::let_go(Fd fd) {
     if (std::size_t(fd) >= streams_.size() || !streams_[fd].entered) return;
     Stream& stream = streams_[fd];
     stop_receive(fd, stream);
-    ring_receivers::leave(fd);
+    if (stream.out.request) {
+        // Its send is still in the ring: the socket stays this ring's, so
+        // that nothing else is sent before those bytes, until the send is
+        // over (after_send lets go then).
+        stream.released = true;
+        stream.tag = 0;
+        return;
+    }
+    ring_streams::leave(fd);
     std::string unread;
     bool kept = true;
     try {
@@ -251,7 +261,7 @@ void UringPoller::let_go(Fd fd) {
     for (std::size_t i = stream.first; i < stream.chunks.size(); ++i) give_back(stream.chunks[i].buffer);
     int end = stream.end;
     streams_[fd] = Stream{};
-    if (kept && (!unread.empty() || end > 0)) kept = ring_receivers::keep_unread(fd, std::move(unread), end);
+    if (kept && (!unread.empty() || end > 0)) kept = ring_streams::keep_unread(fd, std::move(unread), end);
     // Bytes the peer was told arrived cannot be kept: the connection is reset.
     if (!kept) reset_on_close(fd);
 }
@@ -261,14 +271,32 @@ void UringPoller::release_stream(Fd fd) {
     stop_receive(fd, streams_[fd]);
     // Now, not at the next wait: a request holds the socket open. Then
     // whatever the receive completed meanwhile is folded in before it goes.
-    io_uring_submit(&ring_);
+    submit();
     if (reap(&reaped_)) rung_ = true;
     let_go(fd);
 }
 
-void UringPoller::closing(Fd fd) {
+bool UringPoller::closing(Fd fd) {
     release_stream(fd);
-    io_uring_submit(&ring_);
+    if (std::size_t(fd) < streams_.size() && streams_[fd].entered && streams_[fd].out.request) {
+        // Closed while its send is in the ring: the poller closes it when
+        // the send is over. Unread bytes make that close a reset, as the
+        // kernel resets a socket closed with data unread.
+        Stream& stream = streams_[fd];
+        if (stream.first < stream.chunks.size()) reset_on_close(fd);
+        ring_streams::leave(fd);
+        stream.out.close = true;
+        stream.out.close_by = monotonic_now() + kDrainSeconds;
+        try {
+            closes_.push_back(fd);
+        } catch (const std::bad_alloc&) {
+            // Not timed: it is closed when the send ends or the poller does.
+        }
+        submit();
+        return true;
+    }
+    submit();
+    return false;
 }
 
 }  // namespace lsock::posix

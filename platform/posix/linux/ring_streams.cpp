@@ -1,4 +1,6 @@
-#include "posix/ring_receivers.hpp"
+#include "posix/ring_streams.hpp"
+
+#include "posix/socket_calls.hpp"
 
 #include <sys/socket.h>
 
@@ -10,7 +12,7 @@
 #include <new>
 #include <unordered_map>
 
-namespace lsock::posix::ring_receivers {
+namespace lsock::posix::ring_streams {
 
 namespace {
 
@@ -23,12 +25,12 @@ constexpr std::size_t kPageSize = std::size_t(1) << kPageBits;
 constexpr std::size_t kPages = 1024;
 
 struct Page {
-    std::atomic<RingReceiver*> entries[kPageSize];
+    std::atomic<RingIo*> entries[kPageSize];
 };
 
 std::atomic<Page*> pages[kPages];
 
-std::atomic<RingReceiver*>* entry_of(Fd fd, bool make) {
+std::atomic<RingIo*>* entry_of(Fd fd, bool make) {
     if (fd < 0 || std::size_t(fd) >= kPageSize * kPages) return nullptr;
     std::atomic<Page*>& slot = pages[std::size_t(fd) >> kPageBits];
     Page* page = slot.load(std::memory_order_acquire);
@@ -46,7 +48,7 @@ std::atomic<RingReceiver*>* entry_of(Fd fd, bool make) {
 
 // What rings let go of unread, by descriptor. Rare (a loop that changes
 // poller, a socket closed with data unread), so one lock for all.
-class Unread final : public RingReceiver {
+class Unread final : public RingIo {
 public:
     bool keep(Fd fd, std::string&& bytes, int end) {
         std::lock_guard<std::mutex> hold(lock_);
@@ -86,7 +88,16 @@ public:
         return kernel_receive(fd, buffer, size);
     }
 
-    void closing(Fd fd) override {
+    // Only receiving differs: what the ring read comes before the kernel's.
+    IoResult send(Fd fd, const void* data, std::size_t size) override {
+        ssize_t n = ::send(fd, data, size, kSendFlags);
+        if (n < 0) return {0, errno};
+        return {std::size_t(n), 0};
+    }
+
+    int shutdown(Fd fd, int how) override { return ::shutdown(fd, how) == 0 ? 0 : errno; }
+
+    bool closing(Fd fd) override {
         std::unique_lock<std::mutex> hold(lock_);
         auto found = kept_.find(fd);
         bool unread = found != kept_.end() && found->second.taken < found->second.bytes.size();
@@ -99,6 +110,7 @@ public:
             linger reset{1, 0};
             ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         }
+        return false;
     }
 
 private:
@@ -125,19 +137,19 @@ Unread& unread() {
 
 }  // namespace
 
-bool enter(Fd fd, RingReceiver* receiver) {
-    std::atomic<RingReceiver*>* entry = entry_of(fd, true);
+bool enter(Fd fd, RingIo* receiver) {
+    std::atomic<RingIo*>* entry = entry_of(fd, true);
     if (!entry) return false;
-    RingReceiver* was = nullptr;
+    RingIo* was = nullptr;
     return entry->compare_exchange_strong(was, receiver, std::memory_order_relaxed) || was == receiver;
 }
 
 void leave(Fd fd) {
-    if (std::atomic<RingReceiver*>* entry = entry_of(fd, false)) entry->store(nullptr, std::memory_order_relaxed);
+    if (std::atomic<RingIo*>* entry = entry_of(fd, false)) entry->store(nullptr, std::memory_order_relaxed);
 }
 
-RingReceiver* of(Fd fd) {
-    std::atomic<RingReceiver*>* entry = entry_of(fd, false);
+RingIo* of(Fd fd) {
+    std::atomic<RingIo*>* entry = entry_of(fd, false);
     return entry ? entry->load(std::memory_order_relaxed) : nullptr;
 }
 
@@ -147,4 +159,4 @@ bool keep_unread(Fd fd, std::string&& bytes, int end) {
     return enter(fd, &kept);
 }
 
-}  // namespace lsock::posix::ring_receivers
+}  // namespace lsock::posix::ring_streams
