@@ -201,6 +201,14 @@ bool kernel_queue_empty(test::LoopbackPair& pair) {
     return pair.os.wait(&item, 1, pair.os.now()) == ETIMEDOUT;
 }
 
+// One receive on the server end, which must succeed: the text it brought.
+std::string received_text(test::LoopbackPair& pair) {
+    char buffer[16];
+    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    REQUIRE(r.ok());
+    return std::string(buffer, r.bytes);
+}
+
 // An edge watch on the server end, then a receive that finds the kernel
 // empty: from then on the ring receives for it.
 void claim(Poller& poller, test::LoopbackPair& pair, std::uint64_t tag) {
@@ -232,17 +240,15 @@ TEST_CASE("io_uring poller: once a receive finds the kernel empty the ring recei
     CHECK(events[0].tag == 9);
     CHECK((events[0].events & kReadable) != 0);
     CHECK(kernel_queue_empty(pair));  // the ring took them off the socket
+    CHECK(received_text(pair) == "abc");
     char buffer[16];
-    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
-    REQUIRE(r.ok());
-    CHECK(std::string(buffer, r.bytes) == "abc");
     CHECK(pair.os.receive(pair.server, buffer, sizeof buffer).error == EAGAIN);
     // More bytes and the FIN behind them: the bytes first, then the end, each once.
     pair.send_to_server("defg");
     REQUIRE(pair.os.shutdown(pair.client, ShutdownHow::Write) == 0);
     int error = 0;
     CHECK(receive_through(*poller, pair, 4, &error) == "defg");
-    r = pair.os.receive(pair.server, buffer, sizeof buffer);
+    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
     std::vector<PollerEvent> more;
     while (r.error == EAGAIN && poller->wait(pair.os.now() + 5, &more) == 0) r = pair.os.receive(pair.server, buffer, sizeof buffer);
     CHECK(r.error == 0);
@@ -257,17 +263,14 @@ TEST_CASE("io_uring poller: bytes the ring read and nobody took outlive the poll
     auto poller = open_ring();
     claim_and_deliver(*poller, pair, 4, "kept");
     poller.reset();  // a loop that changes poller (sock.uring_fd) lets go so
-    char buffer[16];
-    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
-    REQUIRE(r.ok());
-    CHECK(std::string(buffer, r.bytes) == "kept");
+    CHECK(received_text(pair) == "kept");
     // Then the kernel again, as for any socket.
+    char buffer[16];
     CHECK(pair.os.receive(pair.server, buffer, sizeof buffer).error == EAGAIN);
     pair.send_to_server("next");
     PollItem item{pair.server, kReadable, 0};
     REQUIRE(pair.os.wait(&item, 1, pair.os.now() + 5) == 0);
-    r = pair.os.receive(pair.server, buffer, sizeof buffer);
-    CHECK(std::string(buffer, r.bytes) == "next");
+    CHECK(received_text(pair) == "next");
 }
 
 TEST_CASE("io_uring poller: a new ring watching a socket leaves another ring's unread bytes first in line", "[io_uring]") {
@@ -278,10 +281,7 @@ TEST_CASE("io_uring poller: a new ring watching a socket leaves another ring's u
     old_ring.reset();
     auto poller = open_ring();  // the loop's new poller (sock.uring_fd)
     REQUIRE(poller->watch(pair.server, kReadable | kWritable, 5, Trigger::Edge) == 0);
-    char buffer[16];
-    IoResult r = pair.os.receive(pair.server, buffer, sizeof buffer);
-    REQUIRE(r.ok());
-    CHECK(std::string(buffer, r.bytes) == "kept");
+    CHECK(received_text(pair) == "kept");
     pair.send_to_server("next");
     int error = 0;
     CHECK(receive_through(*poller, pair, 4, &error) == "next");
