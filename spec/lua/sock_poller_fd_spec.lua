@@ -74,26 +74,10 @@ describe("sock.epoll_fd, sock.kqueue_fd, sock.uring_fd, sock.iocp #loopback", fu
     local b = net.sock()
     b.onerror(function(msg) error(msg) end)
     assert.is_true(poller_fd(b, poller_fd(a)))
-    local served = { a = 0, b = 0 }
-    local function serve(sock, name, n)
-      local l, port = support.listener(sock)
-      sock.newthread(function()
-        for _ = 1, n do
-          local c = assert(l:accept())
-          sock.newthread(function()
-            local buf = sock.buffer(64)
-            local got = assert(c:recv(buf))
-            assert(c:send(buf, got))
-            c:close()
-            served[name] = served[name] + 1
-          end)
-        end
-        l:close()
-      end)
-      return port
-    end
-    local a_port = serve(a, "a", 20)
-    local b_port = serve(b, "b", 20)
+    local a_listener, a_port = support.listener(a)
+    local b_listener, b_port = support.listener(b)
+    local a_server = support.echo_once_server(a, a_listener, 20)
+    local b_server = support.echo_once_server(b, b_listener, 20)
     -- Each loop's clients talk to the other loop's server.
     local function clients(sock, port, n)
       for i = 1, n do
@@ -111,11 +95,11 @@ describe("sock.epoll_fd, sock.kqueue_fd, sock.uring_fd, sock.iocp #loopback", fu
     -- One OS thread drives both loops in turn: an event either one takes
     -- off the shared poller must reach the loop that owns the socket.
     local deadline = a.clock() + support.LIMIT
-    while (served.a < 20 or served.b < 20) and a.clock() < deadline do
+    while (a_server.served < 20 or b_server.served < 20) and a.clock() < deadline do
       a.poll(0.01)
       b.poll(0.01)
     end
-    assert.same({ a = 20, b = 20 }, served)
+    assert.same({ a = 20, b = 20 }, { a = a_server.served, b = b_server.served })
     assert.is_true(a.start(support.LIMIT))
     assert.is_true(b.start(support.LIMIT))
   end))

@@ -178,23 +178,8 @@ describe("the end of a TCP stream", function()
   it("many connections echo at once, every reply whole", support.test(function(sock)
     local l, port = support.listener(sock)
     local clients, rounds = 200, 5
-    local served, checked = 0, 0
-    sock.newthread(function()
-      for _ = 1, clients do
-        local c = assert(l:accept())
-        sock.newthread(function()
-          local buf = sock.buffer(4096)
-          while true do
-            local n = c:recv(buf)
-            if not n then break end
-            assert(c:send(buf, n))
-          end
-          c:close()
-          served = served + 1
-        end)
-      end
-      l:close()
-    end)
+    local checked = 0
+    local server = support.echo_until_fin_server(sock, l, clients)
     for k = 1, clients do
       sock.newthread(function()
         local c = assert(sock.tcp())
@@ -218,6 +203,6 @@ describe("the end of a TCP stream", function()
     end
     support.run(sock, 30)
     assert.equal(clients, checked)
-    assert.equal(clients, served)
+    assert.equal(clients, server.served)
   end))
 end)

@@ -53,6 +53,44 @@ function M.listener(sock, family)
   return s, s:getsockname():port()
 end
 
+-- An echo server on `listener`: accepts `connections` connections, then
+-- closes the listener; each connection, in a thread of its own, is sent
+-- back what it sends and then closed. `echo(c, buf)` does the sending back.
+-- Returns a table whose `served` counts the connections done so far.
+local function echo_server(sock, listener, connections, echo)
+  local server = { served = 0 }
+  sock.newthread(function()
+    for _ = 1, connections do
+      local c = assert(listener:accept())
+      sock.newthread(function()
+        echo(c, sock.buffer(65536))
+        c:close()
+        server.served = server.served + 1
+      end)
+    end
+    listener:close()
+  end)
+  return server
+end
+
+-- echo_server: what the first receive brought, and no more.
+function M.echo_once_server(sock, listener, connections)
+  return echo_server(sock, listener, connections, function(c, buf)
+    assert(c:send(buf, assert(c:recv(buf))))
+  end)
+end
+
+-- echo_server: everything, until the peer's FIN.
+function M.echo_until_fin_server(sock, listener, connections)
+  return echo_server(sock, listener, connections, function(c, buf)
+    while true do
+      local n = c:recv(buf)
+      if not n then return end
+      assert(c:send(buf, n))
+    end
+  end)
+end
+
 -- Reads from `s` into a fresh buffer until the peer's FIN (or `limit`
 -- bytes); returns everything and the final error.
 function M.read_all(sock, s, limit, expires)

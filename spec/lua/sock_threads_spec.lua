@@ -313,20 +313,8 @@ describe("several threads", function()
   it("wait on different sockets at once", support.test(function(sock)
     local l, port = support.listener(sock)
     local n = 50
-    local served, answered = 0, 0
-    sock.newthread(function()
-      for _ = 1, n do
-        local c = assert(l:accept())
-        sock.newthread(function()
-          local buf = sock.buffer(16)
-          local got = assert(c:recv(buf))
-          assert(c:send(buf, got))
-          c:close()
-          served = served + 1
-        end)
-      end
-      l:close()
-    end)
+    local answered = 0
+    local server = support.echo_once_server(sock, l, n)
     for i = 1, n do
       sock.newthread(function()
         local c = assert(sock.tcp())
@@ -339,7 +327,7 @@ describe("several threads", function()
       end)
     end
     support.run(sock)
-    assert.equal(n, served)
+    assert.equal(n, server.served)
     assert.equal(n, answered)
   end))
 
@@ -348,18 +336,7 @@ describe("several threads", function()
     local size = 8 * 1024 * 1024
     local payload = net.filler(size)
     local echoed
-    -- An echo server that reads and writes in separate threads too.
-    sock.newthread(function()
-      local c = assert(l:accept())
-      l:close()
-      local buf = sock.buffer(65536)
-      while true do
-        local n = c:recv(buf)
-        if not n then break end
-        assert(c:send(buf, n))
-      end
-      c:close()
-    end)
+    local server = support.echo_until_fin_server(sock, l, 1)
     sock.newthread(function()
       local c = assert(sock.tcp())
       assert(c:connect(net.host, port))
@@ -373,6 +350,7 @@ describe("several threads", function()
       c:close()
     end)
     support.run(sock, 60)
+    assert.equal(1, server.served)
     assert.equal(size, #echoed)
     assert.is_true(echoed == payload)
   end))
