@@ -12,29 +12,22 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "loopback_pair.hpp"
-#include "not_run.hpp"
+#include "ring_or_not_run.hpp"
 #include "lsock/poller.hpp"
 #include "posix/linux/uring_poller.hpp"
 
 using namespace lsock;
 using lsock::posix::UringPoller;
+using lsock::test::open_ring;
+using lsock::test::rings_or_not_run;
 
 namespace {
-
-std::unique_ptr<Poller> open_ring(Fd shared = kNoFd) {
-    std::unique_ptr<Poller> poller;
-    REQUIRE(UringPoller::open(shared, &poller) == 0);
-    REQUIRE(poller);
-    return poller;
-}
 
 // Waits up to 5 s for events; what came, in order.
 std::vector<PollerEvent> wait_some(Poller& poller) {
@@ -42,29 +35,6 @@ std::vector<PollerEvent> wait_some(Poller& poller) {
     double deadline = system_os().now() + 5;
     while (events.empty() && system_os().now() < deadline) poller.wait(deadline, &events);
     return events;
-}
-
-bool env_is(const char* name, const char* value) {
-    const char* set = std::getenv(name);
-    return set && std::strcmp(set, value) == 0;
-}
-
-// LSOCK_TEST_NO_RINGS=1 is a switch of this test only: it makes a kernel
-// that has rings look as if it refused them, to show what a ring-less
-// machine reports.
-bool pretending_no_rings() { return env_is("LSOCK_TEST_NO_RINGS", "1"); }
-
-bool kernel_has_rings() { return !pretending_no_rings() && UringPoller::available(); }
-
-// Whether the case can run. Without rings it fails where io_uring was asked
-// for and is otherwise reported as not run; the case returns on false.
-bool rings_or_not_run() {
-    if (kernel_has_rings()) return true;
-    std::string why = pretending_no_rings() ? "io_uring refused (pretended: LSOCK_TEST_NO_RINGS=1)"
-                                            : "io_uring refused by this kernel";
-    if (env_is("LSOCK_POLLER", "io_uring")) FAIL(why << ", but LSOCK_POLLER=io_uring asks for it");
-    test::report_not_run(why);
-    return false;
 }
 
 }  // namespace
