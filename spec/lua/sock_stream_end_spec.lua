@@ -205,4 +205,46 @@ describe("the end of a TCP stream", function()
     assert.equal(clients, checked)
     assert.equal(clients, server.served)
   end))
+  it("a socket closed while its sends wait for a reader delivers every byte they took, then the end",
+    support.test(function(sock)
+    -- On io_uring small sends go through the ring: with both buffers small
+    -- and the reader not reading, the ring's last send waits in the kernel
+    -- when close is called, and the close must come after its bytes, as the
+    -- kernel's own close comes after what its buffer holds.
+    local pieces = {}
+    for i = 1, 400 do pieces[i] = string.format("%06d:", i):rep(100) end  -- 700 bytes each
+    local taken, closed = 0, false
+    local got, ended = {}, nil
+    pair(sock, function(c)
+      assert(c:setopt("so_sndbuf", 4096))
+      for i = 1, #pieces do
+        -- Full buffers: this send waits, and gives up after 0.2 s.
+        if not c:send(pieces[i], nil, sock.clock() + 0.2) then break end
+        taken = i
+      end
+      assert(c:close())
+      closed = true
+    end, function(c)
+      assert(c:setopt("so_rcvbuf", 4096))
+      local deadline = sock.clock() + 10
+      while not closed and sock.clock() < deadline do sock.sleep(0.01) end
+      local buf = sock.buffer(1000)
+      while true do
+        local n, err = c:recv(buf, nil, sock.clock() + 5)
+        if not n then ended = err break end
+        got[#got + 1] = buf:tostring(n)
+      end
+      c:close()
+    end)
+    support.run(sock, 20)
+    assert.is_true(closed)
+    assert.is_true(taken > 0 and taken < #pieces, "the buffers never filled: " .. taken)
+    assert.equal("closed", ended)
+    -- Every piece a send took, then at most part of the one that gave up
+    -- (on epoll the kernel may have taken some of it).
+    local text = table.concat(got)
+    local whole = table.concat(pieces, "", 1, taken)
+    assert.is_true(#text >= #whole and #text < #whole + #pieces[1], #text .. " bytes for " .. #whole)
+    assert.is_true(text == table.concat(pieces):sub(1, #text), "the bytes arrived changed or out of order")
+  end))
 end)
