@@ -75,6 +75,38 @@ describe("udp send and recv", function()
     b:close()
   end))
 
+  it("two sends in one turn on a connected socket the loop watches stay two datagrams", support.test(function(sock)
+    -- On io_uring the loop sends a watched stream socket's bytes through
+    -- the ring, joining a turn's sends: a datagram socket must not be.
+    local a, a_port = bound_udp(sock)
+    local b, b_port = bound_udp(sock)
+    assert.is_true(a:connect(net.host, b_port))
+    local got, answer = {}, nil
+    sock.newthread(function()
+      local buf = sock.buffer(100)
+      local n = assert(a:recv(buf, nil, sock.clock() + 5))  -- the loop watches `a` meanwhile
+      answer = buf:tostring(n)
+    end)
+    sock.newthread(function()
+      sock.sleep(0.05)
+      assert.equal(3, a:send("one"))
+      assert.equal(3, a:send("two"))
+    end)
+    sock.newthread(function()
+      local buf = sock.buffer(100)
+      for _ = 1, 2 do
+        local n = assert(b:recv(buf, nil, sock.clock() + 5))
+        got[#got + 1] = buf:tostring(n)
+      end
+      assert(b:send("done", nil, net.host, a_port))
+    end)
+    support.run(sock)
+    assert.same({ "one", "two" }, got)
+    assert.equal("done", answer)
+    a:close()
+    b:close()
+  end))
+
   it("send without an address on an unconnected socket is an error with its code", support.test(function(sock)
     local a = bound_udp(sock)
     local r

@@ -39,7 +39,8 @@
 // same socket in the same turn join the queued one. While a send is in the
 // ring, the next one answers EAGAIN and its thread waits until the send
 // completes (reported writable); a failed send's error goes to the next
-// send. Sends larger than kMostSent go to the kernel directly when the ring
+// send. Only stream sockets send so; a datagram socket's send, and a send
+// larger than kMostSent, go to the kernel directly when the ring
 // sends nothing for the socket (the copy would cost more than the system
 // call). A socket closed while its send is in the ring is closed by the
 // poller when the send completes, as the kernel sends what its buffer held
@@ -142,6 +143,9 @@ private:
         std::vector<Chunk> chunks;  // from `first` on, in order
         std::size_t first = 0;
         bool released = false;      // let go of while sending: done when the send is
+        // SOCK_STREAM (1) or not (-1), asked at the first send (0: not yet):
+        // a datagram socket's sends are its own datagrams, never joined.
+        std::int8_t stream_type = 0;
         Outgoing out;
     };
     // streams_ grows by moving its entries; a copy would move the bytes of

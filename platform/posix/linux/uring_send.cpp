@@ -18,6 +18,12 @@ using namespace uring_requests;
 
 namespace {
 
+bool is_stream_socket(Fd fd) {
+    int type = 0;
+    socklen_t length = sizeof type;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+}
+
 IoResult kernel_send(Fd fd, const void* data, std::size_t size) {
     ssize_t n = ::send(fd, data, size, kSendFlags);
     if (n < 0) return {0, errno};
@@ -42,6 +48,10 @@ bool UringPoller::queue_send(Fd fd, Outgoing& out) {
 
 IoResult UringPoller::send(Fd fd, const void* data, std::size_t size) {
     Stream& stream = streams_[fd];
+    // A connected datagram socket the loop watches sends here too: once
+    // known, it goes to the kernel with one branch.
+    if (stream.stream_type == 0) stream.stream_type = is_stream_socket(fd) ? 1 : -1;
+    if (stream.stream_type < 0) return kernel_send(fd, data, size);
     Outgoing& out = stream.out;
     if (out.error) {
         int error = out.error;
