@@ -70,6 +70,10 @@ public:
     // when `wait` would report something.
     virtual void wait_items(std::vector<PollItem>* out) = 0;
 
+    // Hands the kernel what the poller queued for the next wait (a ring's
+    // sends): the loop stops running, and no wait may come for a long time.
+    virtual void flush() {}
+
     // Makes a `wait` in progress (or the next one) return at once. Safe from
     // any thread. ENOTSUP where the poller cannot be interrupted.
     virtual int wake() = 0;

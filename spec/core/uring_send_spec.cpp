@@ -28,11 +28,15 @@ using lsock::test::rings_or_not_run;
 
 namespace {
 
-// The server end watched as the loop watches it: its sends go through the ring.
+// The server end watched as the loop watches it, and claimed by a receive
+// that finds the kernel empty: the ring receives for it, and then takes its
+// sends too.
 void watch_server(Poller& poller, test::LoopbackPair& pair, std::uint64_t tag) {
     REQUIRE(poller.watch(pair.server, kReadable | kWritable, tag, Trigger::Edge) == 0);
+    char byte;
+    REQUIRE(pair.os.receive(pair.server, &byte, 1).error == EAGAIN);
     std::vector<PollerEvent> events;
-    poller.wait(pair.os.now() + 0.05, &events);  // the first report: writable
+    poller.wait(pair.os.now() + 0.05, &events);  // the recv is in the kernel now
 }
 
 // Small buffers on both ends, so that a few sends fill them.
@@ -276,6 +280,28 @@ TEST_CASE("io_uring sends: a send larger than the ring takes goes to the kernel,
     int end = -1;
     CHECK(read_to_end(poller.get(), pair, &end) == "first," + large);
     CHECK(end == 0);
+}
+
+TEST_CASE("io_uring sends: where the ring does not receive for a socket, or after a shutdown, the kernel answers the send",
+          "[io_uring]") {
+    if (!rings_or_not_run()) return;
+    test::LoopbackPair pair;
+    auto poller = open_ring();
+    // Watched but not claimed (no receive found the kernel empty): the
+    // loop cannot know the connection is sound, so the kernel takes the send
+    // at once and would refuse it itself.
+    REQUIRE(poller->watch(pair.server, kReadable | kWritable, 3, Trigger::Edge) == 0);
+    CHECK(pair.os.send(pair.server, "now", 3).bytes == 3);
+    CHECK_FALSE(client_has_nothing(pair));
+    // Claimed, then shut for writing by us: a send fails at once (EPIPE), as
+    // the kernel's does, not at the next call.
+    char buffer[8];
+    CHECK(pair.os.receive(pair.client, buffer, sizeof buffer).bytes == 3);
+    REQUIRE(pair.os.receive(pair.server, buffer, 1).error == EAGAIN);
+    std::vector<PollerEvent> events;
+    poller->wait(pair.os.now() + 0.05, &events);
+    CHECK(pair.os.shutdown(pair.server, ShutdownHow::Write) == 0);
+    CHECK(pair.os.send(pair.server, "late", 4).error == EPIPE);
 }
 
 #endif  // LSOCK_TEST_IO_URING

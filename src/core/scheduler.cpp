@@ -351,6 +351,10 @@ void Scheduler::wait_items(std::vector<PollItem>* out) {
     if (poller_) poller_->wait_items(out);
 }
 
+void Scheduler::flush() {
+    if (poller_) poller_->flush();
+}
+
 bool Scheduler::pop_ready(ThreadId* thread) {
     while (!ready_.empty()) {
         ThreadId next = ready_.front();

@@ -108,6 +108,8 @@ public:
     // What a Suspend-style caller should suspend on when `collect(now)`
     // queued nothing: the poller's items (the deadline is next_deadline()).
     void wait_items(std::vector<PollItem>* out);
+    // The loop stops running: what the poller queued goes now (Poller::flush).
+    void flush();
 
     // The next thread to resume, in the order they became ready.
     bool pop_ready(ThreadId* thread);

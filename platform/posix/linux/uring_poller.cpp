@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 #include "posix/linux/uring_requests.hpp"
@@ -46,11 +49,50 @@ int check_is_ring(Fd fd) {
     return std::strcmp(target, "anon_inode:[io_uring]") == 0 ? 0 : EINVAL;
 }
 
+// Every open poller, for the exit hook: a process that exits in a sock
+// thread right after a send (os.exit) hands the kernel what its rings
+// queued, as the kernel would have the bytes of a send(2). Only the
+// exiting thread's rings: another thread's queue is its own to touch.
+class OpenRings {
+public:
+    void add(UringPoller* poller) {
+        std::lock_guard<std::mutex> hold(lock_);
+        try {
+            rings_.push_back(poller);
+        } catch (const std::bad_alloc&) {
+            // Not flushed at exit: the loop's own stops still flush it.
+        }
+        std::call_once(hooked_, [] { std::atexit(at_exit); });
+    }
+    void remove(UringPoller* poller) {
+        std::lock_guard<std::mutex> hold(lock_);
+        rings_.erase(std::remove(rings_.begin(), rings_.end(), poller), rings_.end());
+    }
+
+private:
+    static void at_exit();
+    std::mutex lock_;
+    std::vector<UringPoller*> rings_;
+    std::once_flag hooked_;
+};
+
+OpenRings& open_rings() {
+    // Never destroyed: the hook may run after static destructors.
+    static OpenRings* rings = new OpenRings;
+    return *rings;
+}
+
 // What the poller needs of the kernel: waits with a timeout argument (5.11)
 // and multishot poll (5.13, the same release as resource tags).
 constexpr unsigned kNeededFeatures = IORING_FEAT_EXT_ARG | IORING_FEAT_RSRC_TAGS;
 
 }  // namespace
+
+void OpenRings::at_exit() {
+    OpenRings& all = open_rings();
+    std::lock_guard<std::mutex> hold(all.lock_);
+    for (UringPoller* poller : all.rings_) poller->flush();
+}
 
 int UringPoller::start_ring(Fd shared) {
     if (shared != kNoFd) {
@@ -88,6 +130,8 @@ int UringPoller::open(Fd shared, std::unique_ptr<Poller>* out) {
     if (int error = poller->start_ring(shared)) return error;
     if (int error = poller->doorbell_.open()) return error;
     if (int error = poller->arm_doorbell()) return error;
+    poller->owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    open_rings().add(poller.get());
     *out = std::move(poller);
     return 0;
 }
@@ -105,6 +149,7 @@ bool UringPoller::available() {
 }
 
 UringPoller::~UringPoller() {
+    open_rings().remove(this);
     if (ring_open_) {
         // What the ring read and nobody took outlives the poller
         // (ring_streams' unread table); closing the ring then cancels
@@ -285,6 +330,7 @@ bool UringPoller::reap(std::vector<PollerEvent>* out) {
 }
 
 int UringPoller::wait(double deadline, std::vector<PollerEvent>* out) {
+    owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);  // a Lua state may move to another thread between runs
     std::size_t had = out->size();
     if (!reaped_.empty() || rung_) {
         // Reaped when a socket was let go of: this wait reports them.
@@ -328,6 +374,12 @@ void UringPoller::wait_items(std::vector<PollItem>* out) {
     // is queued must reach the kernel first to complete at all.
     submit();
     out->push_back(PollItem{ring_.ring_fd, kReadable, 0});
+}
+
+void UringPoller::flush() {
+    // The exit hook calls every ring's: only the owner's thread may touch it.
+    if (std::this_thread::get_id() != owner_.load(std::memory_order_relaxed)) return;
+    if (io_uring_sq_ready(&ring_)) submit();
 }
 
 int UringPoller::wake() {

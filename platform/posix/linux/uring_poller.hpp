@@ -39,7 +39,9 @@
 // same socket in the same turn join the queued one. While a send is in the
 // ring, the next one answers EAGAIN and its thread waits until the send
 // completes (reported writable); a failed send's error goes to the next
-// send. Only stream sockets send so; a datagram socket's send, and a send
+// send. Only stream sockets the ring receives for send so (a reset, a
+// failed connect, our shutdown: the kernel refuses the send itself); a
+// datagram socket's send, and a send
 // larger than kMostSent, go to the kernel directly when the ring
 // sends nothing for the socket (the copy would cost more than the system
 // call). A socket closed while its send is in the ring is closed by the
@@ -54,9 +56,12 @@
 
 #include <liburing.h>
 
+#include <atomic>
+
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -80,6 +85,7 @@ public:
     int unwatch(Fd fd) override;
     int wait(double deadline, std::vector<PollerEvent>* out) override;
     void wait_items(std::vector<PollItem>* out) override;
+    void flush() override;
     int wake() override;
     Fd native_handle() const override { return ring_.ring_fd; }
     const char* kind() const override { return "io_uring"; }
@@ -129,6 +135,7 @@ private:
         bool waiting = false;             // a send found it busy: report kWritable
         int error = 0;                    // a failed send's errno, for the next send
         int shutdown = -1;                // a shutdown(2) `how` to do once sent
+        bool shut = false;                // shut for writing: sends are the kernel's to refuse
         bool close = false;               // closed: the poller closes it once sent
         double close_by = 0;              // ... or resets it at this time
     };
@@ -215,6 +222,7 @@ private:
     std::uint64_t submissions_ = 0;     // io_uring_submit calls so far
     std::size_t sends_ = 0;             // sends in the ring
     std::vector<Fd> closes_;            // closed sockets whose sends are in the ring
+    std::atomic<std::thread::id> owner_{};  // the thread that waits on the ring (read by the exit hook)
     std::uint32_t next_request_ = 1;    // wraps within 31 bits, never 0
 };
 

@@ -76,7 +76,14 @@ IoResult UringPoller::send(Fd fd, const void* data, std::size_t size) {
         out.waiting = true;
         return {0, EAGAIN};
     }
-    if (size == 0 || size > kMostSent || stream.released) return kernel_send(fd, data, size);
+    // The ring takes a send only where the kernel's send would succeed as
+    // far as the loop knows: the ring receives for the socket (so it is
+    // connected, and a reset or the end of stream would have completed its
+    // recv), and neither end of the stream is over. Anywhere else the
+    // kernel answers, so that a send after a reset, a failed connect or our
+    // own shutdown fails at once, as it does on epoll (spec/parity).
+    bool sound = stream.claimed && stream.request && !stream.stopping && !stream.end && !out.shut;
+    if (!sound || size == 0 || size > kMostSent || stream.released) return kernel_send(fd, data, size);
     try {
         const char* bytes = static_cast<const char*>(data);
         out.bytes.assign(bytes, bytes + size);
@@ -163,6 +170,7 @@ void UringPoller::reset_late_closes() {
 
 int UringPoller::shutdown(Fd fd, int how) {
     Outgoing& outgoing = streams_[fd].out;
+    if (how != SHUT_RD) outgoing.shut = true;
     if (outgoing.request && how != SHUT_RD) {
         // The end of stream goes after the bytes in the ring.
         if (how == SHUT_RDWR && ::shutdown(fd, SHUT_RD) != 0) return errno;

@@ -256,6 +256,7 @@ void reset_loop(lua_State* L, int loop_index) {
     LoopObject* loop = loop_at(L, loop_index);
     loop->running = false;
     loop->stopping = false;
+    if (loop->scheduler) loop->scheduler->flush();  // what the threads sent goes before they do
     push_loop_field(L, loop_index, kFieldThreads);
     int threads = lua_gettop(L);
     lua_pushnil(L);

@@ -53,8 +53,15 @@ int suspend_loop(LoopObject* loop, double until, Wait* wait) {
     return kWouldBlock;
 }
 
-int finish(lua_State* L, LoopObject* loop, bool ok) {
+// The loop stops running: what its poller queued (sends through a ring)
+// must not wait for a next run that may never come.
+void stop_running(LoopObject* loop) {
     loop->running = false;
+    if (loop->scheduler) loop->scheduler->flush();
+}
+
+int finish(lua_State* L, LoopObject* loop, bool ok) {
+    stop_running(loop);
     lua_pushboolean(L, ok);
     if (ok) return 1;
     lua_pushliteral(L, "timeout");
@@ -62,7 +69,7 @@ int finish(lua_State* L, LoopObject* loop, bool ok) {
 }
 
 int fail(lua_State* L, LoopObject* loop, int error) {
-    loop->running = false;
+    stop_running(loop);
     return push_sock_error(L, *loop->os, error);
 }
 
