@@ -34,11 +34,7 @@ BufferObject* check_buffer(lua_State* L, int index) {
 
 // The same against the buffer metatable at `meta_index` (an upvalue).
 BufferObject* test_buffer_with(lua_State* L, int index, int meta_index) {
-    void* memory = lua_touserdata(L, index);
-    if (!memory || !lua_getmetatable(L, index)) return nullptr;
-    bool same = lua_rawequal(L, -1, meta_index);
-    lua_pop(L, 1);
-    return same ? static_cast<BufferObject*>(memory) : nullptr;
+    return static_cast<BufferObject*>(test_metatable(L, index, meta_index));
 }
 
 int sock_buffer(lua_State* L) {

@@ -7,6 +7,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/types.hpp"
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_buffer.hpp"
 #include "lua/sock/sock_socket.hpp"
@@ -26,12 +27,8 @@ constexpr int kTcpMetaUpvalue = 1;
 constexpr int kBufferMetaUpvalue = 2;
 
 TcpSock* check_tcp_fast(lua_State* L, int index) {
-    void* memory = lua_touserdata(L, index);
-    if (memory && lua_getmetatable(L, index)) {
-        bool same = lua_rawequal(L, -1, lua_upvalueindex(kTcpMetaUpvalue));
-        lua_pop(L, 1);
-        if (same) return static_cast<TcpSock*>(memory);
-    }
+    void* memory = test_metatable(L, index, lua_upvalueindex(kTcpMetaUpvalue));
+    if (memory) return static_cast<TcpSock*>(memory);
     return check_tcp(L, index);  // raises with the usual message
 }
 
