@@ -163,10 +163,10 @@ lua_State* find_root(lua_State* L, int loop_index) {
     return root;
 }
 
-lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
-    loop_index = lua_absindex(L, loop_index);
-    // The common case: a call from the thread the loop resumed.
-    if (L == loop_at(L, loop_index)->current) return L;
+namespace {
+
+// find_root, raising (naming `function`) when there is none.
+lua_State* root_or_raise(lua_State* L, int loop_index, const char* function) {
     lua_State* root = find_root(L, loop_index);
     if (!root) {
         luaL_error(L, "sock: %s must be called inside a thread made by sock.newthread of this socket's loop "
@@ -175,17 +175,28 @@ lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
     return root;
 }
 
+}  // namespace
+
+lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
+    loop_index = lua_absindex(L, loop_index);
+    // The common case: a call from the thread the loop resumed.
+    if (L == loop_at(L, loop_index)->current) return L;
+    return root_or_raise(L, loop_index, function);
+}
+
 void push_wait_mark(lua_State* L) { lua_pushlightuserdata(L, const_cast<char*>(&wait_mark)); }
 
 bool is_wait_mark(lua_State* L, int index) { return lua_touserdata(L, index) == &wait_mark; }
 
 int park_in_loop(lua_State* L, int base, const Wait& wait) {
-    int loop_index = base - 1;
-    LoopObject* loop = loop_at(L, loop_index);
+    return park_thread(L, base, loop_at(L, base - 1), base - 1, wait);
+}
+
+int park_thread(lua_State* L, int base, LoopObject* loop, int loop_index, const Wait& wait) {
     if (!loop->scheduler) return luaL_error(L, "sock: the loop of this socket was collected");
     // The call's name is needed only for the error of a call made outside
     // the loop's threads: the thread the loop resumes is its own root.
-    lua_State* root = L == loop->current ? L : check_thread(L, loop_index, call_at(L, base).name);
+    lua_State* root = L == loop->current ? L : root_or_raise(L, loop_index, call_at(L, base).name);
     Scheduler::ThreadId thread = id_of(root);
     int error = wait.count == 0 ? loop->scheduler->wait_until(thread, wait.deadline)
                                 : loop->scheduler->wait_io(thread, wait.items[0].fd, wait.items[0].events, wait.deadline);
