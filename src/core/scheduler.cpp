@@ -35,8 +35,7 @@ Scheduler::Scheduler(Os& os) : os_(&os) {}
 
 Scheduler::~Scheduler() = default;
 
-int Scheduler::open_poller() {
-    if (poller_) return 0;
+int Scheduler::open_first_poller() {
     std::unique_ptr<Poller> poller;
     int error = os_->open_poller(kNoFd, &poller);
     if (error == ENOSYS) {
@@ -78,8 +77,7 @@ Fd Scheduler::poller_handle(int* error) {
     return handle;
 }
 
-int Scheduler::arm(Fd fd, Watch& watch) {
-    if (watch.edge) return 0;  // registered for everything, for good
+int Scheduler::arm_for_waiters(Fd fd, Watch& watch) {
     unsigned wanted = 0;
     for (const Waiter& waiter : watch.waiters) wanted |= waiter.wait->events;
     // An armed one-shot watch that covers everyone already reports what
@@ -231,7 +229,7 @@ int Scheduler::wait_until(ThreadId thread, double deadline) {
     });
 }
 
-void Scheduler::detach(Wait& wait) {
+void Scheduler::unlink(Wait& wait) {
     if (wait.fd != kNoFd) {
         if (Watch* watch = find_watch(wait.fd)) {
             std::vector<Waiter>& waiters = watch->waiters;

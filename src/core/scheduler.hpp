@@ -145,19 +145,29 @@ private:
         unsigned unclaimed = 0;
     };
 
-    int open_poller();
+    // The checks that decide there is nothing to do are inline (every wait
+    // and every wakeup makes them); the work is out of line.
+    int open_poller() { return poller_ ? 0 : open_first_poller(); }
+    int open_first_poller();
     // Runs the steps that register a wait; a bad_alloc among them cancels
     // the thread's wait and becomes ENOMEM.
     template <typename Register>
     int registering(ThreadId thread, Register&& steps);
     void set_timer(ThreadId thread, Wait& wait, double deadline);
-    void detach(Wait& wait);
+    // Takes the wait off its watch's list and the timer heap.
+    void detach(Wait& wait) {
+        if (wait.fd != kNoFd || wait.timed) unlink(wait);
+    }
+    void unlink(Wait& wait);
     void make_ready(Wait& wait);
     // Erases a record nothing points at any more.
     void erase(Wait& wait);
     void wake_all(Watch& watch);
     void dispatch(const PollerEvent& event);
-    int arm(Fd fd, Watch& watch);
+    // Asks the poller for what the watch's waiters want; an edge-triggered
+    // watch is registered for everything, for good.
+    int arm(Fd fd, Watch& watch) { return watch.edge ? 0 : arm_for_waiters(fd, watch); }
+    int arm_for_waiters(Fd fd, Watch& watch);
     Wait& begin_wait(ThreadId thread);
     // The watch of `fd`, made on first use (may throw std::bad_alloc).
     Watch& watch_for(Fd fd);
