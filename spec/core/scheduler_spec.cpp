@@ -181,6 +181,72 @@ TEST_CASE("a thread closed while it is already queued to go on is not resumed", 
     CHECK(f.ready() == Threads{2});
 }
 
+// ready_ points at the threads' records, so a record that a queued entry
+// still names outlives its cancel until that entry is popped. A new thread
+// may get the id (the address of a collected coroutine) meanwhile: it must
+// be woken for its own wait only, and once.
+TEST_CASE("a thread that ends while queued and whose id comes back is woken for its new wait only", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    f.poller->script.push_back({{f.poller->tag_of(5), kReadable}});
+    REQUIRE(f.scheduler.collect(kNoDeadline) == 0);
+    f.scheduler.cancel(1);
+    CHECK_FALSE(f.scheduler.waiting(1));
+    REQUIRE(f.scheduler.wait_io(1, 6, kReadable, kNoDeadline) == 0);  // the new thread 1
+    CHECK(f.ready().empty());   // the old entry is stale
+    CHECK(f.scheduler.waiting(1));
+    f.poller->fire(6, kReadable);
+    CHECK(f.turn() == Threads{1});
+    CHECK_FALSE(f.scheduler.has_waiters());
+    f.scheduler.cancel(1);
+    f.poller->fire(6, kReadable);
+    CHECK(f.turn().empty());
+}
+
+TEST_CASE("a thread cancelled while queued twice is forgotten once both entries are popped", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    f.poller->script.push_back({{f.poller->tag_of(5), kReadable}});
+    REQUIRE(f.scheduler.collect(kNoDeadline) == 0);
+    // Waits again while queued (its entry goes stale), is woken again
+    // (a second entry), then ends.
+    REQUIRE(f.scheduler.wait_until(1, 0.5) == 0);
+    f.os.clock = 1.0;
+    REQUIRE(f.scheduler.collect(-kNoDeadline) == 0);
+    f.scheduler.cancel(1);
+    CHECK_FALSE(f.scheduler.has_waiters());
+    CHECK(f.ready().empty());
+    // Nothing of it is left to wake: a later wait of the id starts afresh.
+    REQUIRE(f.scheduler.wait_until(1, 2.0) == 0);
+    CHECK(f.turn(1.5).empty());
+    f.os.clock = 2.0;
+    CHECK(f.turn(2.0) == Threads{1});
+}
+
+// The thread pop_ready handed out finds its record without a lookup when it
+// waits again; another thread waiting first must not take that record.
+TEST_CASE("threads that wait again after being resumed keep their own records", "[scheduler]") {
+    Fixture f;
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    REQUIRE(f.scheduler.wait_io(2, 6, kReadable, kNoDeadline) == 0);
+    f.poller->script.push_back({{f.poller->tag_of(5), kReadable}});
+    REQUIRE(f.scheduler.collect(kNoDeadline) == 0);
+    Scheduler::ThreadId thread = 0;
+    REQUIRE(f.scheduler.pop_ready(&thread));
+    CHECK(thread == 1);
+    REQUIRE(f.scheduler.wait_io(3, 7, kReadable, kNoDeadline) == 0);  // 1 made a thread that waits
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    CHECK(f.scheduler.waiter_count() == 3);
+    f.poller->fire(7, kReadable);
+    CHECK(f.turn() == Threads{3});
+    f.poller->fire(5, kReadable);
+    CHECK(f.turn() == Threads{1});
+    f.scheduler.cancel(1);  // the record pop_ready handed out last goes
+    REQUIRE(f.scheduler.wait_io(1, 5, kReadable, kNoDeadline) == 0);
+    f.poller->script.push_back({{f.poller->tag_of(5), kReadable}, {f.poller->tag_of(6), kReadable}});
+    CHECK(f.turn() == Threads{1, 2});
+}
+
 TEST_CASE("a socket closed while threads wait on it wakes them all", "[scheduler]") {
     Fixture f;
     REQUIRE(f.scheduler.wait_io(1, 5, kReadable, 9.0) == 0);

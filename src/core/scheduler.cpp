@@ -35,8 +35,7 @@ Scheduler::Scheduler(Os& os) : os_(&os) {}
 
 Scheduler::~Scheduler() = default;
 
-int Scheduler::open_poller() {
-    if (poller_) return 0;
+int Scheduler::open_first_poller() {
     std::unique_ptr<Poller> poller;
     int error = os_->open_poller(kNoFd, &poller);
     if (error == ENOSYS) {
@@ -78,8 +77,7 @@ Fd Scheduler::poller_handle(int* error) {
     return handle;
 }
 
-int Scheduler::arm(Fd fd, Watch& watch) {
-    if (watch.edge) return 0;  // registered for everything, for good
+int Scheduler::arm_for_waiters(Fd fd, Watch& watch) {
     unsigned wanted = 0;
     for (const Waiter& waiter : watch.waiters) wanted |= waiter.wait->events;
     // An armed one-shot watch that covers everyone already reports what
@@ -158,9 +156,15 @@ void Scheduler::release_handle_slot(Fd fd) {
 }
 
 Scheduler::Wait& Scheduler::begin_wait(ThreadId thread) {
-    Wait& wait = waits_[thread];  // may throw; nothing changed then
+    Wait* record = last_popped_;
+    if (!record || record->thread != thread) {
+        record = &waits_[thread];  // may throw; nothing changed then
+        record->thread = thread;
+    }
+    Wait& wait = *record;
+    wait.cancelled = false;  // a new thread at the address of one that ended
     if (wait.active) {
-        detach(thread, wait);
+        detach(wait);
     } else {
         wait.active = true;
         ++active_;
@@ -225,10 +229,11 @@ int Scheduler::wait_until(ThreadId thread, double deadline) {
     });
 }
 
-void Scheduler::detach(ThreadId thread, Wait& wait) {
+void Scheduler::unlink(Wait& wait) {
     if (wait.fd != kNoFd) {
         if (Watch* watch = find_watch(wait.fd)) {
             std::vector<Waiter>& waiters = watch->waiters;
+            ThreadId thread = wait.thread;
             waiters.erase(std::remove_if(waiters.begin(), waiters.end(),
                                          [thread](const Waiter& waiter) { return waiter.thread == thread; }),
                           waiters.end());
@@ -236,26 +241,38 @@ void Scheduler::detach(ThreadId thread, Wait& wait) {
         wait.fd = kNoFd;
     }
     if (wait.timed) {
-        timers_.cancel(thread);
+        timers_.cancel(wait.thread);
         wait.timed = false;
     }
+}
+
+void Scheduler::erase(Wait& wait) {
+    if (last_popped_ == &wait) last_popped_ = nullptr;
+    waits_.erase(wait.thread);
 }
 
 void Scheduler::cancel(ThreadId thread) {
     auto found = waits_.find(thread);
     if (found == waits_.end()) return;
-    detach(thread, found->second);
-    if (found->second.active) --active_;
-    // A stale entry in ready_ is skipped by pop_ready.
-    waits_.erase(found);
+    Wait& wait = found->second;
+    detach(wait);
+    if (wait.active) --active_;
+    wait.active = false;
+    wait.ready = false;  // its entries in ready_ are stale now: pop_ready skips them
+    if (wait.queued) {
+        wait.cancelled = true;
+    } else {
+        erase(wait);
+    }
 }
 
-void Scheduler::make_ready(ThreadId thread, Wait& wait) {
+void Scheduler::make_ready(Wait& wait) {
     if (!wait.active || wait.ready) return;
-    detach(thread, wait);
+    detach(wait);
     wait.ready = true;
     try {
-        ready_.push_back(thread);
+        ready_.push_back(&wait);
+        ++wait.queued;
     } catch (const std::bad_alloc&) {
         // Cannot queue it: better to let it wait again than to lose it.
         wait.ready = false;
@@ -276,7 +293,7 @@ void Scheduler::wake_all(Watch& watch) {
     waiters.swap(watch.waiters);
     for (const Waiter& waiter : waiters) {
         waiter.wait->fd = kNoFd;  // already off the list
-        make_ready(waiter.thread, *waiter.wait);
+        make_ready(*waiter.wait);
     }
 }
 
@@ -306,7 +323,7 @@ void Scheduler::dispatch(const PollerEvent& event) {
         if (event.events & (waiter.wait->events | always)) {
             claimed |= waiter.wait->events;
             waiter.wait->fd = kNoFd;  // taken off the list here, not by detach
-            make_ready(waiter.thread, *waiter.wait);
+            make_ready(*waiter.wait);
         } else {
             waiters[kept++] = waiter;
         }
@@ -338,7 +355,7 @@ int Scheduler::collect(double until) {
             auto found = waits_.find(thread);
             if (found == waits_.end()) continue;
             found->second.timed = false;  // popped already
-            make_ready(thread, found->second);
+            make_ready(found->second);
         }
         return 0;
     } catch (const std::bad_alloc&) {
@@ -357,15 +374,19 @@ void Scheduler::flush() {
 
 bool Scheduler::pop_ready(ThreadId* thread) {
     while (!ready_.empty()) {
-        ThreadId next = ready_.front();
+        Wait& wait = *ready_.front();
         ready_.pop_front();
-        auto found = waits_.find(next);
-        if (found == waits_.end() || !found->second.ready) continue;
-        Wait& wait = found->second;
+        --wait.queued;
+        if (!wait.ready) {
+            // Stale: the thread waited again since, or ended.
+            if (wait.cancelled && wait.queued == 0) erase(wait);
+            continue;
+        }
         wait.ready = false;
         wait.active = false;
         --active_;
-        *thread = next;
+        last_popped_ = &wait;
+        *thread = wait.thread;
         return true;
     }
     return false;

@@ -116,13 +116,19 @@ public:
 
 private:
     // A thread's record stays while the thread lives (cancel removes it),
-    // so that waiting again allocates nothing.
+    // so that waiting again allocates nothing. ready_ points at records
+    // (the nodes of waits_ do not move), so that resuming a thread costs
+    // no lookup; a record that entries of ready_ still point at outlives
+    // its cancel until the last of them is popped.
     struct Wait {
+        ThreadId thread = 0;
         Fd fd = kNoFd;       // kNoFd: a sleep (or not waiting)
         unsigned events = 0;
         bool active = false; // waits, or is queued in ready_
         bool ready = false;  // queued in ready_
         bool timed = false;  // has a timer in timers_
+        bool cancelled = false;  // cancel() came while `queued`: erased at the last pop
+        std::uint32_t queued = 0; // entries of ready_ that point here (stale ones too)
     };
     // A thread on a watch's list. `wait` points into waits_ (whose nodes do
     // not move): detach takes the waiter off the list before its record goes.
@@ -141,17 +147,29 @@ private:
         unsigned unclaimed = 0;
     };
 
-    int open_poller();
+    // The checks that decide there is nothing to do are inline (every wait
+    // and every wakeup makes them); the work is out of line.
+    int open_poller() { return poller_ ? 0 : open_first_poller(); }
+    int open_first_poller();
     // Runs the steps that register a wait; a bad_alloc among them cancels
     // the thread's wait and becomes ENOMEM.
     template <typename Register>
     int registering(ThreadId thread, Register&& steps);
     void set_timer(ThreadId thread, Wait& wait, double deadline);
-    void detach(ThreadId thread, Wait& wait);
-    void make_ready(ThreadId thread, Wait& wait);
+    // Takes the wait off its watch's list and the timer heap.
+    void detach(Wait& wait) {
+        if (wait.fd != kNoFd || wait.timed) unlink(wait);
+    }
+    void unlink(Wait& wait);
+    void make_ready(Wait& wait);
+    // Erases a record nothing points at any more.
+    void erase(Wait& wait);
     void wake_all(Watch& watch);
     void dispatch(const PollerEvent& event);
-    int arm(Fd fd, Watch& watch);
+    // Asks the poller for what the watch's waiters want; an edge-triggered
+    // watch is registered for everything, for good.
+    int arm(Fd fd, Watch& watch) { return watch.edge ? 0 : arm_for_waiters(fd, watch); }
+    int arm_for_waiters(Fd fd, Watch& watch);
     Wait& begin_wait(ThreadId thread);
     // The watch of `fd`, made on first use (may throw std::bad_alloc).
     Watch& watch_for(Fd fd);
@@ -188,7 +206,11 @@ private:
     std::vector<std::size_t> free_handle_slots_;
     std::size_t active_ = 0;              // records with active set
     bool edge_ = true;                    // the poller may take Trigger::Edge
-    std::deque<ThreadId> ready_;
+    std::deque<Wait*> ready_;
+    // The record of the thread pop_ready handed out last (or null): the
+    // thread it resumes usually waits again before anyone else, and then
+    // finds its record without a lookup.
+    Wait* last_popped_ = nullptr;
     std::vector<PollerEvent> events_;     // reused by collect
     std::uint64_t next_generation_ = 1;   // tells a watch of a reused fd from the old one (never 0)
 };

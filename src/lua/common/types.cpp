@@ -17,10 +17,7 @@ void push_metatable(lua_State* L, const TypeSpec& spec) { lua_rawgetp(L, LUA_REG
 // something that is not ours.
 int checked_gc(lua_State* L) {
     auto* spec = static_cast<const TypeSpec*>(lua_touserdata(L, lua_upvalueindex(2)));
-    if (!lua_touserdata(L, 1) || !lua_getmetatable(L, 1)) return type_error(L, 1, spec->name);
-    bool same = lua_rawequal(L, -1, lua_upvalueindex(1));
-    lua_pop(L, 1);
-    if (!same) return type_error(L, 1, spec->name);
+    if (!test_metatable(L, 1, lua_upvalueindex(1))) return type_error(L, 1, spec->name);
     return spec->gc(L);
 }
 
@@ -69,12 +66,11 @@ void register_type(lua_State* L, const TypeSpec& spec) {
 }
 
 void* test_type(lua_State* L, int index, const TypeSpec& spec) {
-    void* memory = lua_touserdata(L, index);
-    if (!memory || !lua_getmetatable(L, index)) return nullptr;
+    index = lua_absindex(L, index);  // callers may give -1
     push_metatable(L, spec);
-    bool same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    return same ? memory : nullptr;
+    void* memory = test_metatable(L, index, lua_absindex(L, -1));
+    lua_pop(L, 1);
+    return memory;
 }
 
 void* check_type(lua_State* L, int index, const TypeSpec& spec) {

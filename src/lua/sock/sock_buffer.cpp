@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lua/common/guard.hpp"
+#include "lua/common/trampoline.hpp"
 #include "lua/common/types.hpp"
 #include "lua/sock/sock_cdata.hpp"
 #include "lua/sock/sock_module.hpp"
@@ -33,11 +34,7 @@ BufferObject* check_buffer(lua_State* L, int index) {
 
 // The same against the buffer metatable at `meta_index` (an upvalue).
 BufferObject* test_buffer_with(lua_State* L, int index, int meta_index) {
-    void* memory = lua_touserdata(L, index);
-    if (!memory || !lua_getmetatable(L, index)) return nullptr;
-    bool same = lua_rawequal(L, -1, meta_index);
-    lua_pop(L, 1);
-    return same ? static_cast<BufferObject*>(memory) : nullptr;
+    return static_cast<BufferObject*>(test_metatable(L, index, meta_index));
 }
 
 int sock_buffer(lua_State* L) {
@@ -59,8 +56,10 @@ int buffer_len(lua_State* L) {
 }
 
 // buf:tostring([len[, offset=0]]): a copy of bytes [offset, offset+len).
+// Upvalue 1 is the buffer metatable: the check needs no registry lookup.
 int buffer_tostring(lua_State* L) {
-    auto* buffer = check_buffer(L, 1);
+    BufferObject* buffer = test_buffer_with(L, 1, lua_upvalueindex(1));
+    if (!buffer) buffer = check_buffer(L, 1);  // raises
     lua_Integer capacity = lua_Integer(buffer->capacity);
     lua_Integer offset = luaL_optinteger(L, 3, 0);
     luaL_argcheck(L, offset >= 0 && offset <= capacity, 3, "offset outside the buffer");
@@ -77,20 +76,22 @@ int buffer_name(lua_State* L) {
     return 1;
 }
 
-const luaL_Reg kBufferMethods[] = {
-    {"tostring", guarded<buffer_tostring>},
-    {nullptr, nullptr},
-};
-
-// __len checks against its own metatable (an upvalue): no lookup.
-void add_len(lua_State* L) {
+// tostring and __len check against the metatable (their upvalue): no
+// lookup. The metatable is at -2, the method table at -1.
+void add_methods(lua_State* L) {
+    static const luaL_Reg methods[] = {
+        {"tostring", guarded<buffer_tostring>},
+        {nullptr, nullptr},
+    };
+    lua_pushvalue(L, -2);
+    set_methods(L, methods, 1);
     lua_pushvalue(L, -2);
     lua_pushcclosure(L, guarded<buffer_len>, 1);
     lua_setfield(L, -3, "__len");
 }
 
-const TypeSpec kBufferType{"lsock.sock.buffer", "sock.buffer", kBufferMethods, nullptr, guarded<buffer_name>,
-                           nullptr, nullptr, nullptr, add_len};
+const TypeSpec kBufferType{"lsock.sock.buffer", "sock.buffer", nullptr, nullptr, guarded<buffer_name>,
+                           nullptr, nullptr, nullptr, add_methods};
 
 }  // namespace
 

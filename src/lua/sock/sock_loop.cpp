@@ -163,10 +163,10 @@ lua_State* find_root(lua_State* L, int loop_index) {
     return root;
 }
 
-lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
-    loop_index = lua_absindex(L, loop_index);
-    // The common case: a call from the thread the loop resumed.
-    if (L == loop_at(L, loop_index)->current) return L;
+namespace {
+
+// find_root, raising (naming `function`) when there is none.
+lua_State* root_or_raise(lua_State* L, int loop_index, const char* function) {
     lua_State* root = find_root(L, loop_index);
     if (!root) {
         luaL_error(L, "sock: %s must be called inside a thread made by sock.newthread of this socket's loop "
@@ -175,15 +175,28 @@ lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
     return root;
 }
 
+}  // namespace
+
+lua_State* check_thread(lua_State* L, int loop_index, const char* function) {
+    loop_index = lua_absindex(L, loop_index);
+    // The common case: a call from the thread the loop resumed.
+    if (L == loop_at(L, loop_index)->current) return L;
+    return root_or_raise(L, loop_index, function);
+}
+
 void push_wait_mark(lua_State* L) { lua_pushlightuserdata(L, const_cast<char*>(&wait_mark)); }
 
 bool is_wait_mark(lua_State* L, int index) { return lua_touserdata(L, index) == &wait_mark; }
 
 int park_in_loop(lua_State* L, int base, const Wait& wait) {
-    int loop_index = base - 1;
-    LoopObject* loop = loop_at(L, loop_index);
+    return park_thread(L, base, loop_at(L, base - 1), base - 1, wait);
+}
+
+int park_thread(lua_State* L, int base, LoopObject* loop, int loop_index, const Wait& wait) {
     if (!loop->scheduler) return luaL_error(L, "sock: the loop of this socket was collected");
-    lua_State* root = check_thread(L, loop_index, call_at(L, base).name);
+    // The call's name is needed only for the error of a call made outside
+    // the loop's threads: the thread the loop resumes is its own root.
+    lua_State* root = L == loop->current ? L : root_or_raise(L, loop_index, call_at(L, base).name);
     Scheduler::ThreadId thread = id_of(root);
     int error = wait.count == 0 ? loop->scheduler->wait_until(thread, wait.deadline)
                                 : loop->scheduler->wait_io(thread, wait.items[0].fd, wait.items[0].events, wait.deadline);
@@ -206,21 +219,22 @@ void adopt_thread(lua_State* L, int loop_index, int thread_index) {
     lua_pop(L, 1);
 }
 
-bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
-    loop_index = lua_absindex(L, loop_index);
-    LoopObject* resuming = loop_at(L, loop_index);
-    lua_State* outer = resuming->current;  // newthread inside a thread nests
-    unsigned outer_calls = resuming->calls_this_turn;
-    resuming->current = co;
-    resuming->calls_this_turn = 0;
+namespace {
+
+// resume_thread with the loop already found (`loop` is the userdata at the
+// absolute `loop_index`, which stays on L's stack throughout).
+bool resume_in(lua_State* L, int loop_index, LoopObject* loop, lua_State* co, int nargs) {
+    lua_State* outer = loop->current;  // newthread inside a thread nests
+    unsigned outer_calls = loop->calls_this_turn;
+    loop->current = co;
+    loop->calls_this_turn = 0;
     int left = 0;
     int status = resume(co, L, nargs, &left);
-    resuming->current = outer;
-    resuming->calls_this_turn = outer_calls;
+    loop->current = outer;
+    loop->calls_this_turn = outer_calls;
     if (status == LUA_YIELD) {
         bool waiting = left >= 1 && is_wait_mark(co, -1);
         lua_pop(co, left);
-        LoopObject* loop = loop_at(L, loop_index);
         // A plain coroutine.yield() lets the others run first: the thread
         // goes on at the next turn of the loop (as on a simulated host).
         if (!waiting && loop->scheduler) loop->scheduler->wait_until(id_of(co), -kNoDeadline);
@@ -229,6 +243,13 @@ bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
     if (status != LUA_OK) report_failure(L, loop_index, co);
     release_thread(L, loop_index, co);
     return false;
+}
+
+}  // namespace
+
+bool resume_thread(lua_State* L, int loop_index, lua_State* co, int nargs) {
+    loop_index = lua_absindex(L, loop_index);
+    return resume_in(L, loop_index, loop_at(L, loop_index), co, nargs);
 }
 
 int resume_ready(lua_State* L, int loop_index) {
@@ -244,7 +265,7 @@ int resume_ready(lua_State* L, int loop_index) {
         // Only a suspended thread can go on (not one that is running or
         // that resumed the code that is running now).
         if (lua_status(co) == LUA_YIELD) {
-            resume_thread(L, loop_index, co, 0);
+            resume_in(L, loop_index, loop, co, 0);
             ++resumed;
         }
     }

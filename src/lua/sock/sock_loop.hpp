@@ -65,11 +65,13 @@ enum LoopField { kFieldLoop = 1, kFieldThreads, kFieldRoots, kFieldOnError };
 LoopObject* push_loop(lua_State* L, Os& os, int owner_index);
 LoopObject* loop_at(lua_State* L, int index);
 // Pushes a field of the loop's table (kFieldLoop: the loop itself). That
-// table is also every socket's uservalue (Lua 5.2 takes only tables there).
+// table is also every socket's uservalue (Lua 5.2 takes only tables there),
+// so `loop_index` may as well hold a socket of the loop.
 void push_loop_field(lua_State* L, int loop_index, LoopField field);
 
 // The sock thread that runs L: L itself, or the sock thread a sock.wrap
 // coroutine runs in (through any nesting of wrappers), or null.
+// `loop_index` holds the loop or one of its sockets (push_loop_field).
 lua_State* find_root(lua_State* L, int loop_index);
 // The same, raising (naming `function`) when there is none.
 lua_State* check_thread(lua_State* L, int loop_index, const char* function);
@@ -79,9 +81,16 @@ lua_State* check_thread(lua_State* L, int loop_index, const char* function);
 void push_wait_mark(lua_State* L);
 bool is_wait_mark(lua_State* L, int index);
 
-// The Park of every blocking call inside a sock thread; its context is the
-// loop userdata. Raises when L is not a thread of that loop.
+// The Park of a blocking call inside a sock thread whose context is the
+// loop userdata (sock.sleep, sock.addr). Raises when L is not a thread of
+// that loop.
 int park_in_loop(lua_State* L, int base, const Wait& wait);
+// What every Park of the loop does: registers the wait of the thread that
+// runs L with `loop`'s scheduler and yields it. `loop_index` holds the loop
+// or a socket of it (for find_root, which only a call made from outside the
+// thread the loop resumes needs). The sockets' Parks (sock_socket.hpp)
+// find the loop through the socket, which is cheaper than pushing it.
+int park_thread(lua_State* L, int base, LoopObject* loop, int loop_index, const Wait& wait);
 
 // Anchors a new sock thread in the loop.
 void adopt_thread(lua_State* L, int loop_index, int thread_index);

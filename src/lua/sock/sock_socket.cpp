@@ -227,9 +227,21 @@ int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, const Ste
     return push_sock_error(L, socket.os(), error);
 }
 
-int run_in_loop(lua_State* L, const BlockingCall& call) {
-    push_socket_loop(L, 1);
-    if (!may_go_on(static_cast<LoopObject*>(lua_touserdata(L, -1)))) {
+namespace {
+
+template <typename Sock>
+int park_socket(lua_State* L, int base, const Wait& wait) {
+    return park_thread(L, base, static_cast<Sock*>(lua_touserdata(L, base - 1))->loop, base - 1, wait);
+}
+
+}  // namespace
+
+int park_tcp(lua_State* L, int base, const Wait& wait) { return park_socket<TcpSock>(L, base, wait); }
+int park_datagram(lua_State* L, int base, const Wait& wait) { return park_socket<DatagramSock>(L, base, wait); }
+
+int run_in_loop(lua_State* L, LoopObject* loop, const BlockingCall& call) {
+    lua_pushvalue(L, 1);  // the context of park_tcp and park_datagram
+    if (!may_go_on(loop)) {
         Wait turn;
         wait_for_next_turn(&turn);
         return wait_then_run(L, call, turn);

@@ -37,7 +37,7 @@ DatagramSock* datagram_at(lua_State* L, int index);
 
 // The loop of the socket at `index` (kept alive by the socket).
 LoopObject* loop_of(lua_State* L, int index);
-// Pushes that loop's userdata (the context of park_in_loop).
+// Pushes that loop's userdata.
 void push_socket_loop(lua_State* L, int index);
 // Closes `socket`, first waking the threads that wait on it (they see it closed).
 void close_socket(LoopObject* loop, SocketBase& socket);
@@ -47,9 +47,14 @@ void close_socket(LoopObject* loop, SocketBase& socket);
 // socket and pushes nil, "timeout" (docs/sock.md: an expired operation
 // closes its socket). Returns kWouldBlock or the number of values pushed.
 int wait_or_expire(lua_State* L, LoopObject* loop, SocketBase& socket, const Step& step, double deadline, Wait* wait);
-// Runs a blocking call of a sock socket method: the slots are in place, the
-// socket at 1; it waits on the socket's loop.
-int run_in_loop(lua_State* L, const BlockingCall& call);
+// The Parks of the sockets' blocking calls: their context is the socket
+// itself (a copy of slot 1), which keeps its loop alive and points at it,
+// so that laying out a wait costs no lookup of the loop.
+int park_tcp(lua_State* L, int base, const Wait& wait);
+int park_datagram(lua_State* L, int base, const Wait& wait);  // udp and raw
+// Runs a blocking call of a sock socket method (its Park is one of the two
+// above): the slots are in place, the socket at 1, `loop` its loop.
+int run_in_loop(lua_State* L, LoopObject* loop, const BlockingCall& call);
 
 // Raises the "inside a sock thread" error unless L runs in a thread of the
 // socket's loop; pushes nothing.

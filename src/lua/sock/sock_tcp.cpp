@@ -7,6 +7,7 @@
 
 #include "lua/common/errors.hpp"
 #include "lua/common/guard.hpp"
+#include "lua/common/types.hpp"
 #include "lua/sock/sock_address.hpp"
 #include "lua/sock/sock_buffer.hpp"
 #include "lua/sock/sock_socket.hpp"
@@ -26,12 +27,8 @@ constexpr int kTcpMetaUpvalue = 1;
 constexpr int kBufferMetaUpvalue = 2;
 
 TcpSock* check_tcp_fast(lua_State* L, int index) {
-    void* memory = lua_touserdata(L, index);
-    if (memory && lua_getmetatable(L, index)) {
-        bool same = lua_rawequal(L, -1, lua_upvalueindex(kTcpMetaUpvalue));
-        lua_pop(L, 1);
-        if (same) return static_cast<TcpSock*>(memory);
-    }
+    void* memory = test_metatable(L, index, lua_upvalueindex(kTcpMetaUpvalue));
+    if (memory) return static_cast<TcpSock*>(memory);
     return check_tcp(L, index);  // raises with the usual message
 }
 
@@ -94,7 +91,7 @@ int attempt_connect(lua_State* L, Wait* wait) {
         lua_replace(L, 3);
     }
 }
-const BlockingCall kConnect{attempt_connect, park_in_loop, "tcp:connect"};
+const BlockingCall kConnect{attempt_connect, park_tcp, "tcp:connect"};
 
 // tcp:connect(addr | host,port, [expires])
 int tcp_connect(lua_State* L) {
@@ -113,7 +110,7 @@ int tcp_connect(lua_State* L) {
     lua_settop(L, 2);
     lua_pushinteger(L, 0);
     push_deadline(L, deadline);
-    return run_in_loop(L, kConnect);
+    return run_in_loop(L, tcp->loop, kConnect);
 }
 
 // accept: [1] socket [2] deadline [3] client slot [4] remote sa [5] local sa
@@ -131,7 +128,7 @@ int attempt_accept(lua_State* L, Wait* wait) {
     lua_pushvalue(L, 5);
     return 3;
 }
-const BlockingCall kAccept{attempt_accept, park_in_loop, "tcp:accept"};
+const BlockingCall kAccept{attempt_accept, park_tcp, "tcp:accept"};
 
 // tcp:accept([expires]) -> ctcp, remote_sa, local_sa
 int tcp_accept(lua_State* L) {
@@ -145,7 +142,7 @@ int tcp_accept(lua_State* L) {
     push_tcp_slot(L);
     push_sa(L);
     push_sa(L);
-    return run_in_loop(L, kAccept);
+    return run_in_loop(L, tcp->loop, kAccept);
 }
 
 // send: [1] socket [2] data [3] size [4] sent so far [5] deadline
@@ -163,7 +160,7 @@ int attempt_send(lua_State* L, Wait* wait) {
     }
     return wait_or_expire(L, tcp->loop, socket, step, deadline_at(L, 5), wait);
 }
-const BlockingCall kSend{attempt_send, park_in_loop, "tcp:send"};
+const BlockingCall kSend{attempt_send, park_tcp, "tcp:send"};
 
 // tcp:send(s | buf, [maxlen], [expires]) -> len (all of it)
 int tcp_send(lua_State* L) {
@@ -190,7 +187,7 @@ int tcp_send(lua_State* L) {
     lua_pushinteger(L, lua_Integer(size));
     lua_pushinteger(L, lua_Integer(sent));
     push_deadline(L, deadline);
-    return run_in_loop(L, kSend);
+    return run_in_loop(L, tcp->loop, kSend);
 }
 
 // recv: [1] socket [2] buffer [3] size [4] deadline
@@ -206,7 +203,7 @@ int attempt_recv(lua_State* L, Wait* wait) {
     }
     return wait_or_expire(L, tcp->loop, socket, step, deadline_at(L, 4), wait);
 }
-const BlockingCall kRecv{attempt_recv, park_in_loop, "tcp:recv"};
+const BlockingCall kRecv{attempt_recv, park_tcp, "tcp:recv"};
 
 // tcp:recv(buf, [maxlen], [expires]) -> len > 0, or nil, "closed" at the peer's FIN
 int tcp_recv(lua_State* L) {
@@ -245,7 +242,7 @@ int tcp_recv(lua_State* L) {
     lua_settop(L, 2);
     lua_pushinteger(L, lua_Integer(size));
     push_deadline(L, deadline);
-    push_socket_loop(L, 1);
+    lua_pushvalue(L, 1);  // the context of park_tcp
     return wait_then_run(L, kRecv, wait);
 }
 

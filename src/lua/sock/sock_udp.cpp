@@ -44,7 +44,7 @@ int attempt_send(lua_State* L, Wait* wait) {
     }
     return wait_or_expire(L, datagram_at(L, 1)->loop, socket, step, deadline_at(L, 5), wait);
 }
-const BlockingCall kSend{attempt_send, park_in_loop, "udp:send"};
+const BlockingCall kSend{attempt_send, park_datagram, "udp:send"};
 
 // udp:send(s | buf, [maxlen], [addr | host,port], [expires]) -> len.
 // A number (or a nil followed by more arguments) after the data is maxlen;
@@ -84,7 +84,7 @@ int datagram_send(lua_State* L) {
     lua_pushvalue(L, address);
     push_deadline(L, deadline);
     for (int drop = lua_gettop(L) - 5; drop > 0; --drop) lua_remove(L, 1);
-    return run_in_loop(L, kSend);
+    return run_in_loop(L, datagram->loop, kSend);
 }
 
 // recv: [1] socket [2] buffer [3] size [4] deadline [5] sender sa
@@ -100,7 +100,7 @@ int attempt_recv(lua_State* L, Wait* wait) {
     }
     return wait_or_expire(L, datagram_at(L, 1)->loop, socket, step, deadline_at(L, 4), wait);
 }
-const BlockingCall kRecv{attempt_recv, park_in_loop, "udp:recv"};
+const BlockingCall kRecv{attempt_recv, park_datagram, "udp:recv"};
 
 // udp:recv(buf, [maxlen], [expires]) -> len, sa (one datagram, cut to maxlen)
 int datagram_recv(lua_State* L) {
@@ -115,7 +115,7 @@ int datagram_recv(lua_State* L) {
     lua_pushinteger(L, lua_Integer(size));
     push_deadline(L, deadline);
     push_sa(L);
-    return run_in_loop(L, kRecv);
+    return run_in_loop(L, datagram->loop, kRecv);
 }
 
 }  // namespace
