@@ -120,7 +120,7 @@ int PosixOs::accept(Fd fd, Fd* out, Address* peer) {
 IoResult PosixOs::send(Fd fd, const void* data, std::size_t size) {
     // A `sock` loop on io_uring sends for its sockets (ring_streams.hpp).
     if (RingIo* ring = ring_streams::of(fd)) return ring->send(fd, data, size);
-    IoResult r = io_result(::send(fd, data, size, kSendFlags));
+    IoResult r = kernel_send(fd, data, size);
     if (r.error) r.error = taken_errors::instead_of(fd, r.error);
     return r;
 }

@@ -8,6 +8,11 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstddef>
+
+#include "lsock/os.hpp"
+
 namespace lsock::posix {
 
 // A non-blocking, close-on-exec socket that never raises SIGPIPE (where
@@ -24,5 +29,13 @@ constexpr int kSendFlags = MSG_NOSIGNAL;
 #else
 constexpr int kSendFlags = 0;
 #endif
+
+// send(2) with kSendFlags, as an IoResult: every direct send of a stream
+// socket (PosixOs::send, and the io_uring ring's when it does not queue).
+inline IoResult kernel_send(int fd, const void* data, std::size_t size) {
+    ssize_t n = ::send(fd, data, size, kSendFlags);
+    if (n < 0) return {0, errno};
+    return {std::size_t(n), 0};
+}
 
 }  // namespace lsock::posix

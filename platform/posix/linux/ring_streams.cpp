@@ -89,11 +89,7 @@ public:
     }
 
     // Only receiving differs: what the ring read comes before the kernel's.
-    IoResult send(Fd fd, const void* data, std::size_t size) override {
-        ssize_t n = ::send(fd, data, size, kSendFlags);
-        if (n < 0) return {0, errno};
-        return {std::size_t(n), 0};
-    }
+    IoResult send(Fd fd, const void* data, std::size_t size) override { return kernel_send(fd, data, size); }
 
     int shutdown(Fd fd, int how) override { return ::shutdown(fd, how) == 0 ? 0 : errno; }
 

@@ -39,12 +39,11 @@
 // same socket in the same turn join the queued one. While a send is in the
 // ring, the next one answers EAGAIN and its thread waits until the send
 // completes (reported writable); a failed send's error goes to the next
-// send. Only stream sockets the ring receives for send so (a reset, a
-// failed connect, our shutdown: the kernel refuses the send itself); a
-// datagram socket's send, and a send
-// larger than kMostSent, go to the kernel directly when the ring
-// sends nothing for the socket (the copy would cost more than the system
-// call). A socket closed while its send is in the ring is closed by the
+// send. Only sockets the ring receives for send so (a reset, a failed
+// connect, our shutdown: the kernel refuses the send itself; a datagram
+// socket is never claimed); elsewhere, and for a send larger than
+// kMostSent when the ring sends nothing for the socket (the copy would
+// cost more than the system call), the kernel takes the send. A socket closed while its send is in the ring is closed by the
 // poller when the send completes, as the kernel sends what its buffer held
 // after a close, or reset after kDrainSeconds; when the poller ends it waits
 // up to kSendsAtExitSeconds for the sends still in the ring, then cancels
@@ -57,7 +56,6 @@
 #include <liburing.h>
 
 #include <atomic>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -150,9 +148,6 @@ private:
         std::vector<Chunk> chunks;  // from `first` on, in order
         std::size_t first = 0;
         bool released = false;      // let go of while sending: done when the send is
-        // SOCK_STREAM (1) or not (-1), asked at the first send (0: not yet):
-        // a datagram socket's sends are its own datagrams, never joined.
-        std::int8_t stream_type = 0;
         Outgoing out;
     };
     // streams_ grows by moving its entries; a copy would move the bytes of

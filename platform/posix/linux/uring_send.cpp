@@ -16,22 +16,6 @@ namespace lsock::posix {
 
 using namespace uring_requests;
 
-namespace {
-
-bool is_stream_socket(Fd fd) {
-    int type = 0;
-    socklen_t length = sizeof type;
-    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
-}
-
-IoResult kernel_send(Fd fd, const void* data, std::size_t size) {
-    ssize_t n = ::send(fd, data, size, kSendFlags);
-    if (n < 0) return {0, errno};
-    return {std::size_t(n), 0};
-}
-
-}  // namespace
-
 bool UringPoller::queue_send(Fd fd, Outgoing& out) {
     io_uring_sqe* sqe = next_sqe();  // may submit what is queued: before this entry's batch
     if (!sqe) return false;
@@ -48,10 +32,6 @@ bool UringPoller::queue_send(Fd fd, Outgoing& out) {
 
 IoResult UringPoller::send(Fd fd, const void* data, std::size_t size) {
     Stream& stream = streams_[fd];
-    // A connected datagram socket the loop watches sends here too: once
-    // known, it goes to the kernel with one branch.
-    if (stream.stream_type == 0) stream.stream_type = is_stream_socket(fd) ? 1 : -1;
-    if (stream.stream_type < 0) return kernel_send(fd, data, size);
     Outgoing& out = stream.out;
     if (out.error) {
         int error = out.error;
@@ -81,7 +61,10 @@ IoResult UringPoller::send(Fd fd, const void* data, std::size_t size) {
     // connected, and a reset or the end of stream would have completed its
     // recv), and neither end of the stream is over. Anywhere else the
     // kernel answers, so that a send after a reset, a failed connect or our
-    // own shutdown fails at once, as it does on epoll (spec/parity).
+    // own shutdown fails at once, as it does on epoll (spec/parity). A
+    // connected datagram socket the loop watches sends here too, and is
+    // never claimed (only stream sockets are received from with
+    // Os::receive): its datagrams stay its own, never joined.
     bool sound = stream.claimed && stream.request && !stream.stopping && !stream.end && !out.shut;
     if (!sound || size == 0 || size > kMostSent || stream.released) return kernel_send(fd, data, size);
     try {
