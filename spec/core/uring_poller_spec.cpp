@@ -9,9 +9,12 @@
 
 #ifdef LSOCK_TEST_IO_URING
 
+#include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -308,6 +311,71 @@ TEST_CASE("io_uring poller: with every provided buffer unread, receives go on th
         std::string got = receive_through(*poller, *pairs[i], sent[i].size(), &error);
         REQUIRE(got.size() == sent[i].size());
         CHECK(got == sent[i]);
+    }
+}
+
+namespace {
+
+// Linux 6.12 consumes provided buffers incrementally (IOU_PBUF_RING_INC).
+bool kernel_consumes_buffers_incrementally() {
+    utsname name;
+    int major = 0, minor = 0;
+    if (::uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 6 || (major == 6 && minor >= 12);
+}
+
+// Raises the soft descriptor limit to at least `needed` where the hard one allows.
+bool descriptors_for(rlim_t needed) {
+    rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    if (limit.rlim_cur >= needed) return true;
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) return false;
+    limit.rlim_cur = needed;
+    return ::setrlimit(RLIMIT_NOFILE, &limit) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("io_uring poller: small receives on more sockets than the ring has buffers wait in the ring, each socket's own",
+          "[io_uring]") {
+    if (!rings_or_not_run()) return;
+    // 1,100 sockets, more than the loop's 1,024 provided buffers, each sent
+    // a short message per round that nobody reads until every one arrived.
+    // Consumed incrementally, the buffers hold them all, side by side: every
+    // message waits in the ring, none in the kernel. Read back in the other
+    // order, each socket gets its own bytes, round after round (the buffers
+    // go back to the ring and are filled again).
+    constexpr int kSockets = 1100;
+    REQUIRE(descriptors_for(2 * kSockets + 64));
+    auto poller = open_ring();
+    std::vector<std::unique_ptr<test::LoopbackPair>> pairs;
+    for (int i = 0; i < kSockets; ++i) {
+        pairs.emplace_back(new test::LoopbackPair);
+        test::LoopbackPair& pair = *pairs.back();
+        REQUIRE(poller->watch(pair.server, kReadable | kWritable, 100 + std::uint64_t(i), Trigger::Edge) == 0);
+        char byte;
+        REQUIRE(pair.os.receive(pair.server, &byte, 1).error == EAGAIN);  // claims it: the ring receives
+    }
+    std::vector<PollerEvent> events;
+    while (poller->wait(system_os().now() + 0.1, &events) == 0) events.clear();
+    bool incremental = kernel_consumes_buffers_incrementally();
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::string> sent;
+        for (int i = 0; i < kSockets; ++i) {
+            sent.push_back("socket " + std::to_string(i) + ", round " + std::to_string(round) + ";");
+            pairs[i]->send_to_server(sent.back().c_str());
+        }
+        while (poller->wait(system_os().now() + 0.2, &events) == 0) events.clear();
+        if (incremental) {
+            int in_kernel = 0;
+            for (auto& pair : pairs) in_kernel += kernel_queue_empty(*pair) ? 0 : 1;
+            CHECK(in_kernel == 0);
+        }
+        for (int i = kSockets - 1; i >= 0; --i) {
+            int error = 0;
+            std::string got = receive_through(*poller, *pairs[i], sent[i].size(), &error);
+            REQUIRE(got == sent[i]);
+        }
     }
 }
 

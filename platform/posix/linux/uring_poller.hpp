@@ -113,11 +113,21 @@ private:
         bool multishot = false;
     };
 
-    // Bytes of one completed receive, in a provided buffer.
+    // Bytes of one completed receive, in a provided buffer, from `offset`.
     struct Chunk {
         std::uint16_t buffer = 0;
+        std::uint32_t offset = 0;
         std::uint32_t length = 0;
         std::uint32_t taken = 0;
+    };
+    // One provided buffer while it is out of the buffer ring. Consumed
+    // incrementally (IOU_PBUF_RING_INC), a buffer holds the receives of
+    // many sockets one after the other: it goes back to the ring once the
+    // kernel has filled it and every chunk in it has been taken.
+    struct BufferUse {
+        std::uint32_t filled = 0;   // where the kernel's next receive into it starts
+        std::uint16_t unread = 0;   // chunks in it not yet taken
+        bool kernel_holds = false;  // the kernel goes on filling it
     };
     // The bytes of a socket's send in the ring, kept until it completes.
     struct Outgoing {
@@ -163,7 +173,12 @@ private:
     // kernel or the memory cannot give it (receives then stay the kernel's).
     bool start_receives();
     void stop_receives();
+    // The chunk a receive's completion brought (its buffer marked used).
+    Chunk take_buffer(const io_uring_cqe& cqe);
+    // A chunk was taken, or dropped: its buffer goes back when it was the last.
+    void release(std::uint16_t buffer);
     void give_back(std::uint16_t buffer);
+    const char* bytes_of(const Chunk& chunk) const;
     // Puts a multishot recv for `fd` in the ring and makes the socket's
     // poll ask for what the recv does not report; false when it could not.
     bool arm_receive(Fd fd, Stream& stream);
@@ -211,6 +226,8 @@ private:
     // The provided buffers: a ring of kBuffers entries, then the buffers.
     io_uring_buf_ring* buffer_ring_ = nullptr;
     char* buffers_ = nullptr;
+    std::vector<BufferUse> buffer_uses_;  // by buffer id
+    bool incremental_ = false;          // buffers consumed incrementally (Linux 6.12)
     std::size_t buffer_area_ = 0;       // bytes mapped, 0: not made
     int receives_ = 0;                  // 0: not tried, 1: running, -1: not here
     bool rung_ = false;                 // the doorbell rang outside wait
