@@ -177,6 +177,8 @@ private:
     Chunk take_buffer(const io_uring_cqe& cqe);
     // A chunk was taken, or dropped: its buffer goes back when it was the last.
     void release(std::uint16_t buffer);
+    // Every chunk the stream holds untaken is dropped.
+    void release_unread(const Stream& stream);
     void give_back(std::uint16_t buffer);
     const char* bytes_of(const Chunk& chunk) const;
     // Puts a multishot recv for `fd` in the ring and makes the socket's

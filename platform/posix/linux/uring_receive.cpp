@@ -128,6 +128,10 @@ void UringPoller::release(std::uint16_t buffer) {
     if (--use.unread == 0 && !use.kernel_holds) give_back(buffer);
 }
 
+void UringPoller::release_unread(const Stream& stream) {
+    for (std::size_t i = stream.first; i < stream.chunks.size(); ++i) release(stream.chunks[i].buffer);
+}
+
 const char* UringPoller::bytes_of(const Chunk& chunk) const {
     return buffers_ + std::size_t(chunk.buffer) * kBufferSize + chunk.offset + chunk.taken;
 }
@@ -208,13 +212,9 @@ void UringPoller::complete_receive(Fd fd, Stream& stream, const io_uring_cqe& cq
         // full) is armed again at once: reading the kernel first would cost
         // a recv(2) per socket, on every socket, whenever a turn's
         // completions overflow the queue.
-        if (ended_by_kernel && arm_receive(fd, stream)) {
-            // The new recv reports what comes next.
-        } else {
-            // Whoever waits tries again: with no recv in the ring, `receive`
-            // reads the kernel.
-            events |= kReadable;
-        }
+        // Otherwise whoever waits tries again: with no recv in the ring,
+        // `receive` reads the kernel.
+        if (!(ended_by_kernel && arm_receive(fd, stream))) events |= kReadable;
     }
     if (events && stream.tag) {
         try {
@@ -306,7 +306,7 @@ void UringPoller::let_go(Fd fd) {
     } catch (const std::bad_alloc&) {
         kept = false;
     }
-    for (std::size_t i = stream.first; i < stream.chunks.size(); ++i) release(stream.chunks[i].buffer);
+    release_unread(stream);
     int end = stream.end;
     streams_[fd] = Stream{};
     if (kept && (!unread.empty() || end > 0)) kept = ring_streams::keep_unread(fd, std::move(unread), end);

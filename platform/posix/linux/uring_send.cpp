@@ -132,7 +132,7 @@ void UringPoller::after_send(Fd fd, Stream& stream, bool failed, std::vector<Pol
 void UringPoller::close_sent(Fd fd, Stream& stream) {
     // The receives were let go of at the close; what they read unread
     // made the close a reset (closing()).
-    for (std::size_t i = stream.first; i < stream.chunks.size(); ++i) release(stream.chunks[i].buffer);
+    release_unread(stream);
     stream = Stream{};
     closes_.erase(std::remove(closes_.begin(), closes_.end(), fd), closes_.end());
     ::close(fd);
