@@ -10,11 +10,9 @@
 #ifdef LSOCK_TEST_IO_URING
 
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,6 +21,7 @@
 #include "loopback_pair.hpp"
 #include "ring_or_not_run.hpp"
 #include "lsock/poller.hpp"
+#include "posix/linux/kernel_release.hpp"
 #include "posix/linux/uring_poller.hpp"
 
 using namespace lsock;
@@ -317,12 +316,7 @@ TEST_CASE("io_uring poller: with every provided buffer unread, receives go on th
 namespace {
 
 // Linux 6.12 consumes provided buffers incrementally (IOU_PBUF_RING_INC).
-bool kernel_consumes_buffers_incrementally() {
-    utsname name;
-    int major = 0, minor = 0;
-    if (::uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
-    return major > 6 || (major == 6 && minor >= 12);
-}
+bool kernel_consumes_buffers_incrementally() { return lsock::posix::linux_release_at_least(6, 12); }
 
 // Raises the soft descriptor limit to at least `needed` where the hard one allows.
 bool descriptors_for(rlim_t needed) {

@@ -3,15 +3,14 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
 
+#include "posix/linux/kernel_release.hpp"
 #include "posix/linux/uring_poller.hpp"
 #include "posix/linux/uring_requests.hpp"
 #include "posix/monotonic_clock.hpp"
@@ -47,11 +46,7 @@ constexpr std::uint16_t kIncrementalRing = 2;  // IOU_PBUF_RING_INC
 constexpr std::uint32_t kBufferMore = 1u << 4;  // IORING_CQE_F_BUF_MORE
 
 // Multishot receives came in Linux 6.0 (provided buffer rings in 5.19).
-bool kernel_has_multishot_receive() {
-    utsname name;
-    if (::uname(&name) != 0) return false;
-    return std::atoi(name.release) >= 6;
-}
+bool kernel_has_multishot_receive() { return linux_release_at_least(6, 0); }
 
 }  // namespace
 
